@@ -1,0 +1,312 @@
+//! Per-path aggregation, folded while reading and merged across chunks and inputs.
+//!
+//! Nothing here holds rows: each offending path keeps counters, the first and last
+//! occurrence, and a bounded sample of records. Chunks of one file are aggregated
+//! with chunk-relative line numbers and shifted when merged in file order, so a
+//! parallel run and a one-thread run produce identical aggregates.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::codes::{Code, StatusClass};
+use crate::intent::intent;
+use crate::model::{Event, Intent, Moment};
+use crate::pathnorm::{self, PathKind};
+
+/// How many raw records each path keeps as evidence.
+pub const SAMPLES_PER_PATH: usize = 3;
+/// Longest Detail text kept in a sample (characters).
+const DETAIL_MAX: usize = 240;
+
+/// Where and when one record was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    pub input: u32,
+    pub line: u64,
+    pub time: Moment,
+}
+
+/// One raw record kept as evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    pub input: u32,
+    pub line: u64,
+    pub time: String,
+    pub process: String,
+    pub pid: Option<u32>,
+    pub operation: String,
+    pub path: String,
+    pub result: String,
+    pub detail: String,
+}
+
+/// A (process, operation) pair on one path in one input: the unit of "recovery".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyState {
+    /// Denials seen for this key.
+    pub denials: u64,
+}
+
+/// Everything known about one offending path.
+#[derive(Debug, Clone, Default)]
+pub struct PathAgg {
+    pub kind: Option<PathKind>,
+    /// Display spellings (normalised, case kept) and how often each was seen.
+    pub spellings: HashMap<String, u64>,
+    /// Raw spellings as logged, per input: what the recovery pass searches for.
+    pub raw: HashMap<String, u64>,
+    pub count: u64,
+    pub write_intent: u64,
+    /// Denials with no later SUCCESS of the same process, path and operation.
+    /// Filled in after the recovery pass of each input.
+    pub unrecovered: u64,
+    pub classes: BTreeMap<StatusClass, u64>,
+    pub codes: BTreeMap<Code, u64>,
+    pub operations: BTreeMap<String, u64>,
+    /// Lower-case process name -> (display spelling, count).
+    pub processes: BTreeMap<String, (String, u64)>,
+    pub inputs: BTreeMap<u32, u64>,
+    pub first: Option<Occurrence>,
+    pub last: Option<Occurrence>,
+    pub samples: Vec<Sample>,
+    /// Recovery keys of the input being read: (lower-case process, operation).
+    pub keys: HashMap<(String, String), KeyState>,
+}
+
+/// Aggregates keyed by the lower-case normalised path.
+#[derive(Debug, Clone, Default)]
+pub struct Aggregate {
+    pub paths: HashMap<String, PathAgg>,
+}
+
+impl Aggregate {
+    /// Folds one event in.
+    pub fn add(&mut self, ev: &Event<'_>) {
+        let display = pathnorm::normalize(&ev.path);
+        let key = pathnorm::key(&display);
+        let p = self.paths.entry(key).or_default();
+        if p.kind.is_none() {
+            p.kind = Some(pathnorm::kind(&display));
+        }
+        *p.spellings.entry(display).or_default() += 1;
+        *p.raw.entry(ev.path.to_string()).or_default() += 1;
+        p.count += 1;
+        if intent(&ev.operation, &ev.detail) == Intent::Write {
+            p.write_intent += 1;
+        }
+        *p.classes.entry(ev.class).or_default() += 1;
+        *p.codes.entry(ev.code).or_default() += 1;
+        *p.operations.entry(ev.operation.to_string()).or_default() += 1;
+        let proc_key = ev.process.to_lowercase();
+        p.processes
+            .entry(proc_key.clone())
+            .or_insert_with(|| (ev.process.to_string(), 0))
+            .1 += 1;
+        *p.inputs.entry(ev.input).or_default() += 1;
+        let occ = Occurrence {
+            input: ev.input,
+            line: ev.line,
+            time: ev.time.clone(),
+        };
+        if p.first.is_none() {
+            p.first = Some(occ.clone());
+        }
+        p.last = Some(occ);
+        if p.samples.len() < SAMPLES_PER_PATH {
+            p.samples.push(Sample {
+                input: ev.input,
+                line: ev.line,
+                time: ev.time.text.clone(),
+                process: ev.process.to_string(),
+                pid: ev.pid,
+                operation: ev.operation.to_string(),
+                path: ev.path.to_string(),
+                result: ev.result.to_string(),
+                detail: truncate(&ev.detail, DETAIL_MAX),
+            });
+        }
+        p.keys
+            .entry((proc_key, ev.operation.to_string()))
+            .or_default()
+            .denials += 1;
+    }
+
+    /// Merges `later` (whose lines are relative to `line_offset`) after `self`.
+    pub fn merge(&mut self, later: Aggregate, line_offset: u64) {
+        for (key, mut q) in later.paths {
+            q.shift(line_offset);
+            match self.paths.get_mut(&key) {
+                None => {
+                    self.paths.insert(key, q);
+                }
+                Some(p) => p.absorb(q),
+            }
+        }
+    }
+
+    /// Total events folded in.
+    pub fn events(&self) -> u64 {
+        self.paths.values().map(|p| p.count).sum()
+    }
+}
+
+impl PathAgg {
+    fn shift(&mut self, offset: u64) {
+        if offset == 0 {
+            return;
+        }
+        for o in self.first.iter_mut().chain(self.last.iter_mut()) {
+            o.line += offset;
+        }
+        for s in &mut self.samples {
+            s.line += offset;
+        }
+    }
+
+    /// Adds a later aggregate of the same path (already shifted).
+    fn absorb(&mut self, q: PathAgg) {
+        for (k, v) in q.spellings {
+            *self.spellings.entry(k).or_default() += v;
+        }
+        for (k, v) in q.raw {
+            *self.raw.entry(k).or_default() += v;
+        }
+        self.count += q.count;
+        self.write_intent += q.write_intent;
+        self.unrecovered += q.unrecovered;
+        for (k, v) in q.classes {
+            *self.classes.entry(k).or_default() += v;
+        }
+        for (k, v) in q.codes {
+            *self.codes.entry(k).or_default() += v;
+        }
+        for (k, v) in q.operations {
+            *self.operations.entry(k).or_default() += v;
+        }
+        for (k, (d, v)) in q.processes {
+            self.processes.entry(k).or_insert_with(|| (d, 0)).1 += v;
+        }
+        for (k, v) in q.inputs {
+            *self.inputs.entry(k).or_default() += v;
+        }
+        self.first = pick(self.first.take(), q.first, true);
+        self.last = pick(self.last.take(), q.last, false);
+        for s in q.samples {
+            if self.samples.len() < SAMPLES_PER_PATH {
+                self.samples.push(s);
+            }
+        }
+        for (k, v) in q.keys {
+            self.keys.entry(k).or_default().denials += v.denials;
+        }
+    }
+
+    /// The most frequent display spelling (ties: the lexically smallest, for determinism).
+    pub fn display(&self) -> &str {
+        self.spellings
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(s, _)| s.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// Chooses the earlier (`earliest`) or later of two occurrences. `a` always precedes
+/// `b` in merge order (input order, then line); an absolute time from a date column
+/// overrides that order when both have one.
+fn pick(a: Option<Occurrence>, b: Option<Occurrence>, earliest: bool) -> Option<Occurrence> {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let b_first = match (a.time.absolute_ns(), b.time.absolute_ns()) {
+                (Some(x), Some(y)) if a.input != b.input => y < x,
+                _ => false,
+            };
+            Some(if b_first == earliest { b } else { a })
+        }
+        (a, b) => a.or(b),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn ev(line: u64, path: &str, process: &str, op: &str) -> Event<'static> {
+        Event {
+            input: 0,
+            line,
+            process: Cow::Owned(process.into()),
+            pid: Some(1),
+            operation: Cow::Owned(op.into()),
+            path: Cow::Owned(path.into()),
+            code: Code::ntstatus(0xC000_0022),
+            class: StatusClass::Denied,
+            result: Cow::Borrowed("ACCESS DENIED"),
+            detail: Cow::Borrowed(""),
+            time: Moment {
+                text: format!("t{line}"),
+                ..Moment::default()
+            },
+        }
+    }
+
+    #[test]
+    fn chunked_merge_equals_one_pass() {
+        let events: Vec<Event> = (1..=10)
+            .map(|i| {
+                ev(
+                    i,
+                    if i % 2 == 0 { "C:\\A" } else { "c:/a/" },
+                    if i % 3 == 0 { "X.exe" } else { "x.exe" },
+                    "WriteFile",
+                )
+            })
+            .collect();
+        let mut whole = Aggregate::default();
+        events.iter().for_each(|e| whole.add(e));
+        let mut merged = Aggregate::default();
+        for part in events.chunks(3) {
+            let base = part[0].line - 1;
+            let mut a = Aggregate::default();
+            for e in part {
+                let mut e = e.clone();
+                e.line -= base;
+                a.add(&e);
+            }
+            merged.merge(a, base);
+        }
+        let (w, m) = (&whole.paths["c:\\a"], &merged.paths["c:\\a"]);
+        assert_eq!(w.count, 10);
+        assert_eq!(w.count, m.count);
+        assert_eq!(w.first, m.first);
+        assert_eq!(w.last, m.last);
+        assert_eq!(w.samples, m.samples);
+        assert_eq!(w.processes, m.processes);
+        assert_eq!(w.keys, m.keys);
+        assert_eq!(m.processes["x.exe"].1, 10);
+        assert_eq!(m.write_intent, 10);
+        assert_eq!(m.last.as_ref().unwrap().line, 10);
+    }
+
+    #[test]
+    fn display_is_the_most_common_spelling() {
+        let mut a = Aggregate::default();
+        for p in [
+            "HKLM\\Software\\X",
+            "HKLM\\SOFTWARE\\X",
+            "HKLM\\SOFTWARE\\X",
+            "\\REGISTRY\\MACHINE\\SOFTWARE\\X",
+        ] {
+            a.add(&ev(1, p, "p.exe", "RegSetValue"));
+        }
+        assert_eq!(a.paths.len(), 1);
+        assert_eq!(a.paths["hklm\\software\\x"].display(), "HKLM\\SOFTWARE\\X");
+    }
+}

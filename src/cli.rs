@@ -1,0 +1,271 @@
+//! The command line: flags, terminals, progress, exit codes. The only module that
+//! knows about them.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::discover::discover;
+use crate::filter::{DEFAULT_PROCESSES, Filter, ProcessSet, StatusSelection};
+use crate::progress::Progress;
+use crate::rank::rank;
+use crate::report::{Format, Report};
+use crate::scan::{InputStatus, scan};
+
+/// Pinpoint the paths that refused a write: offline triage of Windows support logs.
+#[derive(Debug, Parser)]
+#[command(name = "culprit", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read every log of one or more tickets and rank the offending paths.
+    Scan(ScanArgs),
+}
+
+/// `culprit scan`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 an offending path was found, 1 nothing found, 2 usage error or an input failed."
+)]
+pub struct ScanArgs {
+    /// Files and folders (walked recursively); any mix. Procmon CSV exports are
+    /// recognised by their header, plain or gzipped.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Keep only this process (image name, case-insensitive; repeatable). Replaces the
+    /// default set: mstsc.exe, dism.exe, DismHost.exe, TiWorker.exe, TrustedInstaller.exe.
+    #[arg(
+        short = 'p',
+        long = "process",
+        value_name = "NAME",
+        help_heading = "Filters"
+    )]
+    pub processes: Vec<String>,
+
+    /// Keep every process.
+    #[arg(long, conflicts_with = "processes", help_heading = "Filters")]
+    pub all_processes: bool,
+
+    /// Status classes to keep, comma-separated or repeated: write-protect, denied,
+    /// privilege, cannot-delete, sharing, or an NTSTATUS in hex (0xC000046F).
+    #[arg(
+        short = 's',
+        long = "status",
+        value_name = "LIST",
+        default_value = "denied,write-protect",
+        help_heading = "Filters"
+    )]
+    pub statuses: Vec<String>,
+
+    /// Output format (default: table).
+    #[arg(short = 'f', long, value_enum, help_heading = "Output")]
+    pub format: Option<Format>,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// Show the N highest-ranked paths (0 = all).
+    #[arg(
+        short = 'n',
+        long,
+        default_value_t = 10,
+        value_name = "N",
+        help_heading = "Output"
+    )]
+    pub top: usize,
+
+    /// Worker threads (0 = all cores).
+    #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+
+    /// Print the per-input summary (kind, rows, bad rows, matches) on stderr.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
+    /// No progress bar and no notes on stderr (errors are still printed).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Exit codes, as documented.
+pub mod exit {
+    pub const FOUND: u8 = 0;
+    pub const NOTHING: u8 = 1;
+    pub const TROUBLE: u8 = 2;
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn add_total(&self, bytes: u64) {
+        self.0.inc_length(bytes);
+    }
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+    fn message(&self, text: &str) {
+        self.0.suspend(|| eprintln!("{text}"));
+    }
+}
+
+fn progress_bar(hidden: bool) -> ProgressBar {
+    if hidden || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Runs `culprit scan`; returns the exit code.
+pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
+    let statuses = StatusSelection::parse(&args.statuses).map_err(|e| anyhow::anyhow!(e))?;
+    let processes = if args.all_processes {
+        ProcessSet::All
+    } else if args.processes.is_empty() {
+        ProcessSet::only(DEFAULT_PROCESSES)
+    } else {
+        ProcessSet::only(&args.processes)
+    };
+    let filter = Filter {
+        statuses,
+        processes,
+    };
+    if args.threads > 0 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(args.threads)
+            .build_global()
+            .ok();
+    }
+    let (inputs, missing) = discover(&args.paths);
+    let mut trouble = !missing.is_empty();
+    for m in &missing {
+        eprintln!("culprit: {}: {}", m.path.display(), m.error);
+    }
+    let bar = progress_bar(args.quiet || args.no_progress);
+    let outcome = scan(&inputs, &filter, &Bar(bar.clone()));
+    bar.finish_and_clear();
+
+    for i in &outcome.inputs {
+        match i.status {
+            InputStatus::Failed => {
+                trouble = true;
+                eprintln!("culprit: {}", i.message.as_deref().unwrap_or("failed"));
+            }
+            InputStatus::Skipped if !args.quiet => eprintln!(
+                "culprit: skipped {}: {}",
+                i.path,
+                i.message.as_deref().unwrap_or("")
+            ),
+            _ => {}
+        }
+    }
+    if args.verbose {
+        for i in &outcome.inputs {
+            eprintln!(
+                "culprit: input {}: {:?}, kind {}, {} rows, {} bad rows, {} matches{}",
+                i.path,
+                i.status,
+                i.kind.unwrap_or("-"),
+                i.rows,
+                i.bad_rows,
+                i.matches,
+                i.first_bad_row
+                    .as_deref()
+                    .map(|b| format!(" (first bad row {b})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let findings = rank(&outcome, args.top);
+    let found = !findings.is_empty();
+    let report = Report::new(&outcome, findings, &filter);
+    let format = args.format.unwrap_or(Format::Table);
+    let written = match &args.output {
+        Some(path) => std::fs::File::create(path).and_then(|f| {
+            let mut w = io::BufWriter::new(f);
+            report.write(format, &mut w)?;
+            w.flush()
+        }),
+        None => {
+            let stdout = io::stdout();
+            let mut w = io::BufWriter::new(stdout.lock());
+            report.write(format, &mut w).and_then(|_| w.flush())
+        }
+    };
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(exit::FOUND),
+        Err(e) => {
+            let target = args
+                .output
+                .as_ref()
+                .map_or("stdout".to_string(), |p| p.display().to_string());
+            return Err(anyhow::Error::new(e).context(format!("writing the report to {target}")));
+        }
+        Ok(()) => {}
+    }
+    if !found && !args.quiet {
+        let procs = if filter.processes == ProcessSet::All {
+            "any process".to_string()
+        } else {
+            filter.processes.names().join(", ")
+        };
+        eprintln!(
+            "culprit: no {} failure of {procs} in {} inputs ({} rows read)",
+            filter.statuses.names().join("/"),
+            outcome.inputs.len(),
+            report.summary.rows
+        );
+    }
+    Ok(if trouble {
+        exit::TROUBLE
+    } else if found {
+        exit::FOUND
+    } else {
+        exit::NOTHING
+    })
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::TROUBLE
+            } else {
+                exit::FOUND
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match &cli.command {
+        Command::Scan(a) => run_scan(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("culprit: {e:#}");
+            ExitCode::from(exit::TROUBLE)
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! What to keep: which status classes (or raw codes) and which processes.
+//!
+//! Built once per scan from the command line (or a library caller) and shared by every
+//! source. Decoding goes through [`crate::codes`] only.
+
+use crate::codes::{self, Code, StatusClass};
+
+/// The processes culprit watches when none are named: the Remote Desktop client, DISM
+/// and the servicing stack that DISM drives.
+pub const DEFAULT_PROCESSES: &[&str] = &[
+    "mstsc.exe",
+    "dism.exe",
+    "DismHost.exe",
+    "TiWorker.exe",
+    "TrustedInstaller.exe",
+];
+
+/// The status classes culprit keeps when none are named.
+pub const DEFAULT_CLASSES: &[StatusClass] = &[StatusClass::WriteProtect, StatusClass::Denied];
+
+/// Selected statuses: named classes plus raw NTSTATUS values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusSelection {
+    classes: Vec<StatusClass>,
+    raw: Vec<u32>,
+}
+
+impl Default for StatusSelection {
+    fn default() -> Self {
+        StatusSelection {
+            classes: DEFAULT_CLASSES.to_vec(),
+            raw: Vec::new(),
+        }
+    }
+}
+
+/// A `--status` item that is neither a class name nor a hex code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown status {0:?}: expected one of write-protect, denied, privilege, cannot-delete, sharing, or an NTSTATUS in hex (0xC0000022)"
+)]
+pub struct UnknownStatus(pub String);
+
+impl StatusSelection {
+    /// Parses `denied,write-protect,0xC000046F` (comma-separated, repeatable).
+    pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<StatusSelection, UnknownStatus> {
+        let mut sel = StatusSelection {
+            classes: Vec::new(),
+            raw: Vec::new(),
+        };
+        for item in items
+            .iter()
+            .flat_map(|s| s.as_ref().split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            if let Some(c) = StatusClass::parse(item) {
+                sel.classes.push(c);
+            } else if let Some(v) = parse_hex(item) {
+                sel.raw.push(v);
+            } else {
+                return Err(UnknownStatus(item.to_string()));
+            }
+        }
+        sel.classes.sort();
+        sel.classes.dedup();
+        sel.raw.sort();
+        sel.raw.dedup();
+        Ok(sel)
+    }
+
+    /// The selected NTSTATUS values (classes expanded through the classification table).
+    pub fn ntstatus_values(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self
+            .classes
+            .iter()
+            .flat_map(|&c| codes::ntstatus_of_class(c))
+            .chain(self.raw.iter().copied())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The class an NTSTATUS is kept under, or `None` when it is not selected.
+    pub fn match_ntstatus(&self, status: u32) -> Option<StatusClass> {
+        let class = codes::classify(Code::ntstatus(status));
+        match class {
+            Some(c) if self.classes.contains(&c) => Some(c),
+            _ if self.raw.contains(&status) => Some(class.unwrap_or(StatusClass::Other)),
+            _ => None,
+        }
+    }
+
+    /// Every literal by which Procmon can print a selected status in its Result column:
+    /// its word (`ACCESS DENIED`) and its hex forms (`0xC0000022`, `0xc0000022`).
+    pub fn procmon_literals(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for v in self.ntstatus_values() {
+            if let Some(w) = codes::procmon_word(v).filter(|w| !w.is_empty()) {
+                out.push(w.to_string());
+            }
+            out.push(format!("0x{v:X}"));
+            out.push(format!("0x{v:x}"));
+            out.push(format!("0X{v:X}"));
+            out.push(format!("0x{v:08X}"));
+            out.push(format!("0x{v:08x}"));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Names for reports: classes then raw codes.
+    pub fn names(&self) -> Vec<String> {
+        self.classes
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .chain(self.raw.iter().map(|v| format!("0x{v:08X}")))
+            .collect()
+    }
+}
+
+fn parse_hex(s: &str) -> Option<u32> {
+    let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
+    u32::from_str_radix(h, 16).ok()
+}
+
+/// Which processes to keep (compared case-insensitively on the image name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessSet {
+    /// Every process.
+    All,
+    /// Only these image names (stored lower-case).
+    Only(Vec<String>),
+}
+
+impl Default for ProcessSet {
+    fn default() -> Self {
+        ProcessSet::only(DEFAULT_PROCESSES)
+    }
+}
+
+impl ProcessSet {
+    /// A set of image names; `mstsc` without extension also matches `mstsc.exe`.
+    pub fn only<S: AsRef<str>>(names: &[S]) -> ProcessSet {
+        let mut v: Vec<String> = names
+            .iter()
+            .map(|s| s.as_ref().trim().to_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        v.sort();
+        v.dedup();
+        ProcessSet::Only(v)
+    }
+
+    /// Whether an image name (as logged) is kept.
+    pub fn matches(&self, name: &str) -> bool {
+        match self {
+            ProcessSet::All => true,
+            ProcessSet::Only(v) => {
+                let name = name.trim();
+                v.iter().any(|p| {
+                    p.eq_ignore_ascii_case(name)
+                        || (!p.contains('.')
+                            && name.len() == p.len() + 4
+                            && name[..p.len()].eq_ignore_ascii_case(p)
+                            && name[p.len()..].eq_ignore_ascii_case(".exe"))
+                })
+            }
+        }
+    }
+
+    /// Names for reports (empty = all).
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            ProcessSet::All => Vec::new(),
+            ProcessSet::Only(v) => v.clone(),
+        }
+    }
+}
+
+/// The complete keep-rule of a scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub statuses: StatusSelection,
+    pub processes: ProcessSet,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_selection_is_denied_and_write_protect() {
+        let s = StatusSelection::default();
+        assert_eq!(s.match_ntstatus(0xC000_0022), Some(StatusClass::Denied));
+        assert_eq!(
+            s.match_ntstatus(0xC000_00A2),
+            Some(StatusClass::WriteProtect)
+        );
+        assert_eq!(s.match_ntstatus(0xC000_0043), None);
+        let lits = s.procmon_literals();
+        assert!(lits.contains(&"ACCESS DENIED".to_string()));
+        assert!(lits.contains(&"MEDIA WRITE PROTECTED".to_string()));
+        assert!(lits.contains(&"0xC0000022".to_string()));
+        assert!(lits.contains(&"0xc00000a2".to_string()));
+    }
+
+    #[test]
+    fn raw_codes_and_classes_parse() {
+        let s = StatusSelection::parse(&["sharing,privilege", "0xC000046F"]).unwrap();
+        assert_eq!(s.match_ntstatus(0xC000_0043), Some(StatusClass::Sharing));
+        assert_eq!(s.match_ntstatus(0xC000_0061), Some(StatusClass::Privilege));
+        assert_eq!(s.match_ntstatus(0xC000_046F), Some(StatusClass::Other));
+        assert_eq!(s.match_ntstatus(0xC000_0022), None);
+        assert!(StatusSelection::parse(&["bogus"]).is_err());
+    }
+
+    #[test]
+    fn processes_match_case_insensitively() {
+        let p = ProcessSet::default();
+        assert!(p.matches("MSTSC.EXE"));
+        assert!(p.matches("dismhost.exe"));
+        assert!(!p.matches("svchost.exe"));
+        let q = ProcessSet::only(&["mstsc"]);
+        assert!(q.matches("mstsc.exe"));
+        assert!(!q.matches("mstsc.exe.bak"));
+        assert!(ProcessSet::All.matches("anything"));
+    }
+}

@@ -1,0 +1,25 @@
+//! culprit: pinpoint the paths that refused a write.
+//!
+//! Reads the logs of a Windows support ticket (Procmon CSV exports today), keeps the
+//! access-denied and write-protect failures of the processes that matter, and ranks the
+//! offending paths with their evidence. The binary (`src/main.rs`) is a thin shell over
+//! [`cli`]; everything else is usable as a library.
+
+pub mod advice;
+pub mod aggregate;
+pub mod cli;
+pub mod codes;
+pub mod discover;
+pub mod error;
+pub mod filter;
+pub mod intent;
+pub mod model;
+pub mod pathnorm;
+pub mod progress;
+pub mod rank;
+pub mod report;
+pub mod scan;
+pub mod sources;
+#[doc(hidden)]
+pub mod synth;
+pub mod timefmt;

@@ -1,0 +1,120 @@
+//! The event model every source produces and the aggregator consumes.
+//!
+//! Sources borrow from their read buffers: an [`Event`] lives only while the record
+//! that produced it is in memory, and the aggregator copies the little it keeps.
+
+use std::borrow::Cow;
+
+use crate::codes::{Code, StatusClass};
+
+/// One failure record as a source saw it.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// Index of the input (file) in the scan's sorted input list.
+    pub input: u32,
+    /// 1-based line (record) number in the decoded input.
+    pub line: u64,
+    /// Image name as logged (`mstsc.exe`).
+    pub process: Cow<'a, str>,
+    /// Process id, when the source has one.
+    pub pid: Option<u32>,
+    /// Operation as logged (`RegSetValue`, `CreateFile`).
+    pub operation: Cow<'a, str>,
+    /// Path as logged, before normalisation.
+    pub path: Cow<'a, str>,
+    /// The decoded status.
+    pub code: Code,
+    /// The status class the filter matched.
+    pub class: StatusClass,
+    /// The status text as logged (`ACCESS DENIED`).
+    pub result: Cow<'a, str>,
+    /// Detail column (desired access, disposition, ...), may be empty.
+    pub detail: Cow<'a, str>,
+    /// When it happened, as logged plus a best-effort parse.
+    pub time: Moment,
+}
+
+/// A time as the log printed it, plus what could be parsed out of it.
+///
+/// Procmon's `Time of Day` follows the capturing machine's locale and carries no date;
+/// `Date & Time` (optional column) adds a date with second precision. Nothing here
+/// invents a time zone: these are the capturing machine's local times.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moment {
+    /// The original text, for display (`7:19:37.0147934 AM`).
+    pub text: String,
+    /// Nanoseconds since local midnight, when the time of day parsed.
+    pub time_of_day_ns: Option<u64>,
+    /// Calendar date (year, month, day), when a date column parsed unambiguously.
+    pub date: Option<(i32, u8, u8)>,
+}
+
+impl Moment {
+    /// ISO-8601 local date-time (`2020-07-31T06:55:07.0236729`) when both parts parsed.
+    pub fn iso_local(&self) -> Option<String> {
+        let (y, m, d) = self.date?;
+        let ns = self.time_of_day_ns?;
+        let secs = ns / 1_000_000_000;
+        let frac = ns % 1_000_000_000 / 100;
+        Some(format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        ))
+    }
+
+    /// A sortable absolute value (days * day + time) when both parts parsed.
+    pub fn absolute_ns(&self) -> Option<i128> {
+        let (y, m, d) = self.date?;
+        let ns = self.time_of_day_ns?;
+        Some(days_from_civil(y, m, d) as i128 * 86_400_000_000_000 + ns as i128)
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i32, m: u8, d: u8) -> i64 {
+    let y = i64::from(y) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Whether the operation asked to change the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Intent {
+    /// Read-only or unknown access.
+    Read,
+    /// Write, delete, create, set-information or security change.
+    Write,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_days_match_known_dates() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(2020, 7, 31), 18_474);
+    }
+
+    #[test]
+    fn iso_needs_both_parts() {
+        let mut m = Moment {
+            text: "x".into(),
+            time_of_day_ns: Some(25_507_023_672_900),
+            date: None,
+        };
+        assert_eq!(m.iso_local(), None);
+        m.date = Some((2020, 7, 31));
+        assert_eq!(
+            m.iso_local().as_deref(),
+            Some("2020-07-31T07:05:07.0236729")
+        );
+    }
+}

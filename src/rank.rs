@@ -1,0 +1,279 @@
+//! Pinpointing: from per-path aggregates to ranked findings with their evidence.
+//!
+//! Every point of a score comes from a documented factor, and every finding carries
+//! its factors, so the order can be explained (README, "Ranking").
+
+use serde::Serialize;
+
+use crate::advice;
+use crate::aggregate::{Occurrence, PathAgg};
+use crate::codes::{self, StatusClass};
+use crate::pathnorm::PathKind;
+use crate::scan::ScanOutcome;
+
+/// Points for the most severe status seen on the path.
+pub fn status_points(c: StatusClass) -> u32 {
+    match c {
+        StatusClass::WriteProtect => 40,
+        StatusClass::Denied => 30,
+        StatusClass::Privilege => 25,
+        StatusClass::CannotDelete => 20,
+        StatusClass::Sharing => 15,
+        StatusClass::Other => 10,
+    }
+}
+/// Points when at least one failed operation asked to write.
+pub const WRITE_POINTS: u32 = 25;
+/// Points when at least one failure was never followed by a SUCCESS of the same
+/// process, path and operation.
+pub const UNRECOVERED_POINTS: u32 = 25;
+/// Cap of the volume factor (2 points per doubling of the count).
+pub const VOLUME_MAX: u32 = 10;
+/// Cap of the spread factor (5 points per extra process and per extra input).
+pub const SPREAD_MAX: u32 = 10;
+
+/// The score of a path, factor by factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Factors {
+    pub status: u32,
+    pub write_intent: u32,
+    pub unrecovered: u32,
+    pub volume: u32,
+    pub spread: u32,
+}
+
+impl Factors {
+    pub fn total(&self) -> u32 {
+        self.status + self.write_intent + self.unrecovered + self.volume + self.spread
+    }
+}
+
+/// A name and how often it was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Count {
+    pub name: String,
+    pub count: u64,
+}
+
+/// One decoded status on a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusCount {
+    pub class: StatusClass,
+    /// `0xC0000022`.
+    pub code: String,
+    /// The NTSTATUS/Win32/HRESULT name (`STATUS_ACCESS_DENIED`), if the tables have one.
+    pub name: Option<String>,
+    /// How Procmon prints it (`ACCESS DENIED`).
+    pub result: String,
+    pub count: u64,
+}
+
+/// Where a path was first or last seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Seen {
+    /// The time as logged.
+    pub time: String,
+    /// ISO-8601 local time when the log gave a date.
+    pub date_time: Option<String>,
+    pub input: String,
+    pub line: u64,
+}
+
+/// One raw record kept as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub input: String,
+    pub line: u64,
+    pub time: String,
+    pub process: String,
+    pub pid: Option<u32>,
+    pub operation: String,
+    pub path: String,
+    pub result: String,
+    pub detail: String,
+}
+
+/// A ranked offending path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rank: usize,
+    pub score: u32,
+    pub factors: Factors,
+    /// The path, in its most common spelling.
+    pub path: String,
+    /// The grouping key (case-folded, prefixes canonical).
+    pub key: String,
+    pub kind: PathKind,
+    pub count: u64,
+    pub unrecovered: u64,
+    pub write_intent: u64,
+    pub statuses: Vec<StatusCount>,
+    pub processes: Vec<Count>,
+    pub operations: Vec<Count>,
+    pub sources: Vec<Count>,
+    pub first_seen: Seen,
+    pub last_seen: Seen,
+    pub samples: Vec<Evidence>,
+    pub advice: Vec<String>,
+}
+
+fn volume_points(count: u64) -> u32 {
+    (2 * (63 - count.max(1).leading_zeros())).min(VOLUME_MAX)
+}
+
+/// Computes the factors of one path.
+pub fn factors(p: &PathAgg) -> Factors {
+    let worst = p
+        .classes
+        .keys()
+        .map(|&c| status_points(c))
+        .max()
+        .unwrap_or(0);
+    let extra = (p.processes.len().max(1) - 1 + p.inputs.len().max(1) - 1) as u32;
+    Factors {
+        status: worst,
+        write_intent: if p.write_intent > 0 { WRITE_POINTS } else { 0 },
+        unrecovered: if p.unrecovered > 0 {
+            UNRECOVERED_POINTS
+        } else {
+            0
+        },
+        volume: volume_points(p.count),
+        spread: (5 * extra).min(SPREAD_MAX),
+    }
+}
+
+fn sorted_counts(it: impl Iterator<Item = (String, u64)>) -> Vec<Count> {
+    let mut v: Vec<Count> = it.map(|(name, count)| Count { name, count }).collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    v
+}
+
+/// Ranks every offending path; `top` = 0 keeps them all.
+pub fn rank(outcome: &ScanOutcome, top: usize) -> Vec<Finding> {
+    let input_name = |i: u32| {
+        outcome
+            .inputs
+            .get(i as usize)
+            .map(|s| s.path.clone())
+            .unwrap_or_default()
+    };
+    let seen = |o: &Option<Occurrence>| {
+        let o = o.as_ref();
+        Seen {
+            time: o.map(|o| o.time.text.clone()).unwrap_or_default(),
+            date_time: o.and_then(|o| o.time.iso_local()),
+            input: o.map(|o| input_name(o.input)).unwrap_or_default(),
+            line: o.map_or(0, |o| o.line),
+        }
+    };
+    let mut scored: Vec<(Factors, (u32, u64), &String, &PathAgg)> = outcome
+        .aggregate
+        .paths
+        .iter()
+        .map(|(k, p)| {
+            (
+                factors(p),
+                p.last.as_ref().map_or((0, 0), |o| (o.input, o.line)),
+                k,
+                p,
+            )
+        })
+        .collect();
+    // Score, then unrecovered, count, the later last occurrence (closest to where the
+    // job failed), and the key, so the order is total and runs diff clean.
+    scored.sort_by(|a, b| {
+        b.0.total()
+            .cmp(&a.0.total())
+            .then(b.3.unrecovered.cmp(&a.3.unrecovered))
+            .then(b.3.count.cmp(&a.3.count))
+            .then(b.1.cmp(&a.1))
+            .then(a.2.cmp(b.2))
+    });
+    let keep = if top == 0 {
+        scored.len()
+    } else {
+        top.min(scored.len())
+    };
+    scored
+        .into_iter()
+        .take(keep)
+        .enumerate()
+        .map(|(i, (f, _, key, p))| {
+            let mut statuses: Vec<StatusCount> = p
+                .codes
+                .iter()
+                .map(|(code, &count)| StatusCount {
+                    class: code.class().unwrap_or(StatusClass::Other),
+                    code: code.hex(),
+                    name: code.name().map(str::to_string),
+                    result: codes::procmon_render(code.value),
+                    count,
+                })
+                .collect();
+            statuses.sort_by(|a, b| {
+                a.class
+                    .cmp(&b.class)
+                    .then(b.count.cmp(&a.count))
+                    .then(a.code.cmp(&b.code))
+            });
+            let kind = p.kind.unwrap_or(PathKind::Other);
+            let path = p.display().to_string();
+            let processes = sorted_counts(p.processes.values().map(|(d, n)| (d.clone(), *n)));
+            let advice = advice::advise(&path, kind, p, &processes);
+            Finding {
+                rank: i + 1,
+                score: f.total(),
+                factors: f,
+                key: key.clone(),
+                kind,
+                count: p.count,
+                unrecovered: p.unrecovered,
+                write_intent: p.write_intent,
+                statuses,
+                processes,
+                operations: sorted_counts(p.operations.iter().map(|(k, v)| (k.clone(), *v))),
+                sources: sorted_counts(p.inputs.iter().map(|(k, v)| (input_name(*k), *v))),
+                first_seen: seen(&p.first),
+                last_seen: seen(&p.last),
+                samples: p
+                    .samples
+                    .iter()
+                    .map(|s| Evidence {
+                        input: input_name(s.input),
+                        line: s.line,
+                        time: s.time.clone(),
+                        process: s.process.clone(),
+                        pid: s.pid,
+                        operation: s.operation.clone(),
+                        path: s.path.clone(),
+                        result: s.result.clone(),
+                        detail: s.detail.clone(),
+                    })
+                    .collect(),
+                advice,
+                path,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volume_grows_by_doubling_and_caps() {
+        let v: Vec<u32> = [1, 2, 3, 4, 8, 16, 32, 1_000_000]
+            .iter()
+            .map(|&c| volume_points(c))
+            .collect();
+        assert_eq!(v, vec![0, 2, 2, 4, 6, 8, 10, 10]);
+    }
+
+    #[test]
+    fn write_protect_outranks_denied() {
+        assert!(status_points(StatusClass::WriteProtect) > status_points(StatusClass::Denied));
+        assert!(status_points(StatusClass::Denied) > status_points(StatusClass::Sharing));
+    }
+}

@@ -1,0 +1,179 @@
+//! Reports: the human table and the machine formats (JSON, JSON Lines, CSV).
+//!
+//! Machine formats carry `schema_version` ([`SCHEMA_VERSION`]); their fields are
+//! documented in `docs/output.md`. Order is deterministic, so two runs diff clean.
+
+mod csv_out;
+mod table;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::filter::Filter;
+use crate::rank::Finding;
+use crate::scan::{InputStatus, InputSummary, ScanOutcome};
+
+/// Version of the JSON/JSONL/CSV schema. Bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Ranked table plus evidence, for people.
+    Table,
+    /// One JSON document.
+    Json,
+    /// One JSON object per line: findings, then inputs, then a summary.
+    Jsonl,
+    /// One row per finding.
+    Csv,
+}
+
+/// The tool that wrote a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// The filter a report was made with.
+#[derive(Debug, Clone, Serialize)]
+pub struct Filters {
+    /// Lower-case image names; empty with `all_processes`.
+    pub processes: Vec<String>,
+    pub all_processes: bool,
+    pub statuses: Vec<String>,
+}
+
+/// Totals over the whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub inputs: usize,
+    pub read: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub rows: u64,
+    pub bad_rows: u64,
+    pub matches: u64,
+    /// Distinct offending paths found.
+    pub paths: usize,
+    /// Paths shown (after `--top`).
+    pub shown: usize,
+}
+
+/// A whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub filters: Filters,
+    pub findings: Vec<Finding>,
+    pub inputs: Vec<InputSummary>,
+    pub summary: Summary,
+}
+
+impl Report {
+    pub fn new(outcome: &ScanOutcome, findings: Vec<Finding>, filter: &Filter) -> Report {
+        let count = |s: InputStatus| outcome.inputs.iter().filter(|i| i.status == s).count();
+        let summary = Summary {
+            inputs: outcome.inputs.len(),
+            read: count(InputStatus::Ok),
+            skipped: count(InputStatus::Skipped),
+            failed: count(InputStatus::Failed),
+            rows: outcome.inputs.iter().map(|i| i.rows).sum(),
+            bad_rows: outcome.inputs.iter().map(|i| i.bad_rows).sum(),
+            matches: outcome.inputs.iter().map(|i| i.matches).sum(),
+            paths: outcome.aggregate.paths.len(),
+            shown: findings.len(),
+        };
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            filters: Filters {
+                processes: filter.processes.names(),
+                all_processes: filter.processes == crate::filter::ProcessSet::All,
+                statuses: filter.statuses.names(),
+            },
+            findings,
+            inputs: outcome.inputs.clone(),
+            summary,
+        }
+    }
+
+    /// Writes the report in `format`.
+    pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
+        match format {
+            Format::Table => table::write(self, out),
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *out, self)?;
+                writeln!(out)
+            }
+            Format::Jsonl => write_jsonl(self, out),
+            Format::Csv => csv_out::write(self, out),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Tagged<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    schema_version: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+fn write_jsonl(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut line = |kind: &'static str, body: &dyn erased::Ser| -> io::Result<()> {
+        body.write_tagged(kind, &mut *out)?;
+        writeln!(out)
+    };
+    for f in &r.findings {
+        line("finding", f)?;
+    }
+    for i in &r.inputs {
+        line("input", i)?;
+    }
+    #[derive(Serialize)]
+    struct SummaryLine<'a> {
+        tool: &'a Tool,
+        filters: &'a Filters,
+        #[serde(flatten)]
+        summary: &'a Summary,
+    }
+    line(
+        "summary",
+        &SummaryLine {
+            tool: &r.tool,
+            filters: &r.filters,
+            summary: &r.summary,
+        },
+    )
+}
+
+/// A tiny object-safe shim so JSONL lines of different types share one writer.
+mod erased {
+    use super::*;
+
+    pub trait Ser {
+        fn write_tagged(&self, kind: &'static str, out: &mut dyn Write) -> io::Result<()>;
+    }
+
+    impl<T: Serialize> Ser for T {
+        fn write_tagged(&self, kind: &'static str, out: &mut dyn Write) -> io::Result<()> {
+            serde_json::to_writer(
+                out,
+                &Tagged {
+                    kind,
+                    schema_version: SCHEMA_VERSION,
+                    body: self,
+                },
+            )
+            .map_err(io::Error::from)
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The human report: a ranked table, then each path's evidence and next steps.
+
+use std::io::{self, Write};
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+
+use super::Report;
+use crate::rank::{Count, Finding};
+use crate::scan::InputStatus;
+
+fn counts(c: &[Count], max: usize) -> String {
+    let mut parts: Vec<String> = c
+        .iter()
+        .take(max)
+        .map(|c| format!("{} ×{}", c.name, c.count))
+        .collect();
+    if c.len() > max {
+        parts.push(format!("+{} more", c.len() - max));
+    }
+    parts.join(", ")
+}
+
+fn why(f: &Finding) -> String {
+    let x = &f.factors;
+    let worst = f.statuses.first().map_or("status", |s| s.class.as_str());
+    let mut parts = vec![format!("{worst} +{}", x.status)];
+    if x.write_intent > 0 {
+        parts.push(format!("write intent +{}", x.write_intent));
+    }
+    if x.unrecovered > 0 {
+        parts.push(format!("unrecovered +{}", x.unrecovered));
+    }
+    if x.volume > 0 {
+        parts.push(format!("{} records +{}", f.count, x.volume));
+    }
+    if x.spread > 0 {
+        parts.push(format!(
+            "{} processes/{} inputs +{}",
+            f.processes.len(),
+            f.sources.len(),
+            x.spread
+        ));
+    }
+    parts.join(", ")
+}
+
+pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.findings.is_empty() {
+        writeln!(
+            out,
+            "No offending path found ({} inputs, {} rows, statuses: {}).",
+            r.summary.inputs,
+            r.summary.rows,
+            r.filters.statuses.join(",")
+        )?;
+        return Ok(());
+    }
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header([
+        "#",
+        "score",
+        "status",
+        "count",
+        "unrecovered",
+        "processes",
+        "path",
+    ]);
+    for f in &r.findings {
+        let status = f
+            .statuses
+            .iter()
+            .map(|s| s.result.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        t.add_row([
+            f.rank.to_string(),
+            f.score.to_string(),
+            status,
+            f.count.to_string(),
+            f.unrecovered.to_string(),
+            counts(&f.processes, 2),
+            f.path.clone(),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    for f in &r.findings {
+        writeln!(out)?;
+        writeln!(out, "#{} {}", f.rank, f.path)?;
+        writeln!(out, "  score     {} = {}", f.score, why(f))?;
+        for s in &f.statuses {
+            let name = s.name.as_deref().unwrap_or("unnamed");
+            writeln!(
+                out,
+                "  status    {} ({name}, {}) ×{}",
+                s.result, s.code, s.count
+            )?;
+        }
+        writeln!(out, "  processes {}", counts(&f.processes, 5))?;
+        writeln!(out, "  ops       {}", counts(&f.operations, 5))?;
+        writeln!(out, "  sources   {}", counts(&f.sources, 5))?;
+        writeln!(
+            out,
+            "  first     {} ({}:{})",
+            f.first_seen.time, f.first_seen.input, f.first_seen.line
+        )?;
+        writeln!(
+            out,
+            "  last      {} ({}:{})",
+            f.last_seen.time, f.last_seen.input, f.last_seen.line
+        )?;
+        writeln!(
+            out,
+            "  writes    {} of {} asked to write; {} never recovered",
+            f.write_intent, f.count, f.unrecovered
+        )?;
+        for s in &f.samples {
+            let detail = if s.detail.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", s.detail)
+            };
+            writeln!(
+                out,
+                "  evidence  {}:{} {} {} {} {}{detail}",
+                s.input, s.line, s.time, s.process, s.operation, s.result
+            )?;
+        }
+        for a in &f.advice {
+            writeln!(out, "  next      {a}")?;
+        }
+    }
+    let s = &r.summary;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} of {} offending paths shown; {} matching records in {} rows of {} inputs ({} read, {} skipped, {} failed).",
+        s.shown, s.paths, s.matches, s.rows, s.inputs, s.read, s.skipped, s.failed
+    )?;
+    if r.inputs.iter().any(|i| i.status == InputStatus::Failed) {
+        writeln!(
+            out,
+            "Some inputs failed: see the messages on stderr; findings above come from what could be read."
+        )?;
+    }
+    Ok(())
+}

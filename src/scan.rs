@@ -1,0 +1,189 @@
+//! Orchestration: every input in parallel, each through the source its content calls
+//! for, aggregates merged in input order. No flags or terminals here.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::aggregate::Aggregate;
+use crate::discover::Input;
+use crate::error::SourceError;
+use crate::filter::Filter;
+use crate::progress::Progress;
+use crate::sources::open;
+use crate::sources::procmon_csv::{self, Header, ProcmonCsv};
+
+/// What became of one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputStatus {
+    /// Read to the end.
+    Ok,
+    /// Not a log culprit reads (found while walking a folder).
+    Skipped,
+    /// Could not be read, or not completely; the error says where.
+    Failed,
+}
+
+/// The per-input summary: kind, rows read, bad rows, matches.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputSummary {
+    pub path: String,
+    pub status: InputStatus,
+    /// `procmon-csv`, or null when unrecognised.
+    pub kind: Option<&'static str>,
+    pub encoding: Option<&'static str>,
+    pub gzip: bool,
+    pub bytes: u64,
+    pub rows: u64,
+    pub bad_rows: u64,
+    pub matches: u64,
+    /// The first bad row, `line N: reason`.
+    pub first_bad_row: Option<String>,
+    /// Why it was skipped or failed.
+    pub message: Option<String>,
+}
+
+/// The outcome of a scan.
+pub struct ScanOutcome {
+    pub inputs: Vec<InputSummary>,
+    pub aggregate: Aggregate,
+}
+
+impl ScanOutcome {
+    pub fn failed(&self) -> usize {
+        self.inputs
+            .iter()
+            .filter(|i| i.status == InputStatus::Failed)
+            .count()
+    }
+}
+
+/// What a head of bytes looks like when it is not a Procmon CSV.
+fn describe_other(head: &[u8]) -> &'static str {
+    if head.starts_with(b"PML_") {
+        "a native Procmon capture (.pml); reading PML is not supported yet: export it from Procmon as CSV"
+    } else if head.starts_with(b"ElfFile\0") {
+        "an EVTX event log; event logs are not read yet"
+    } else if head.starts_with(b"PK\x03\x04") {
+        "a zip archive; unpack it and scan the folder"
+    } else if head.contains(&0) {
+        "binary data, not a Procmon CSV export"
+    } else {
+        "not a Procmon CSV export (its first line is not a Procmon header)"
+    }
+}
+
+fn summary(input: &Input) -> InputSummary {
+    InputSummary {
+        path: input.path.display().to_string(),
+        status: InputStatus::Ok,
+        kind: None,
+        encoding: None,
+        gzip: false,
+        bytes: 0,
+        rows: 0,
+        bad_rows: 0,
+        matches: 0,
+        first_bad_row: None,
+        message: None,
+    }
+}
+
+fn scan_one(
+    input: &Input,
+    index: u32,
+    procmon: &ProcmonCsv<'_>,
+    progress: &dyn Progress,
+) -> (InputSummary, Aggregate) {
+    let mut s = summary(input);
+    let fail = |mut s: InputSummary, e: SourceError| {
+        s.status = InputStatus::Failed;
+        s.message = Some(e.to_string());
+        (s, Aggregate::default())
+    };
+    let opened = match open::open(&input.path) {
+        Ok(o) => o,
+        Err(source) => {
+            return fail(
+                s,
+                SourceError::Open {
+                    path: input.path.clone(),
+                    source,
+                },
+            );
+        }
+    };
+    s.bytes = opened.disk_len;
+    s.encoding = Some(opened.encoding);
+    s.gzip = opened.gzip;
+    match procmon_csv::parse_header(procmon_csv::header_line(&opened.head)) {
+        Header::Procmon(cols) => {
+            s.kind = Some("procmon-csv");
+            let r = procmon.scan(&input.path, opened, &cols, index, progress);
+            s.rows = r.stats.rows;
+            s.bad_rows = r.stats.bad_rows;
+            s.matches = r.stats.matches;
+            s.first_bad_row = r.stats.first_bad.map(|(l, why)| format!("line {l}: {why}"));
+            if let Some(e) = r.error {
+                s.status = InputStatus::Failed;
+                s.message = Some(e.to_string());
+            }
+            (s, r.agg)
+        }
+        Header::Missing { column, found } => {
+            progress.advance(s.bytes);
+            s.kind = Some("procmon-csv");
+            fail(
+                s,
+                SourceError::MissingColumn {
+                    path: input.path.clone(),
+                    column,
+                    found,
+                },
+            )
+        }
+        Header::Other => {
+            progress.advance(s.bytes);
+            let why = describe_other(&opened.head).to_string();
+            if input.explicit {
+                fail(
+                    s,
+                    SourceError::Unrecognised {
+                        path: input.path.clone(),
+                        why,
+                    },
+                )
+            } else {
+                s.status = InputStatus::Skipped;
+                s.message = Some(why);
+                (s, Aggregate::default())
+            }
+        }
+    }
+}
+
+/// Scans every input (in parallel) and merges the findings in input order.
+pub fn scan(inputs: &[Input], filter: &Filter, progress: &dyn Progress) -> ScanOutcome {
+    let procmon = ProcmonCsv::new(filter);
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| std::fs::metadata(&i.path).ok())
+        .map(|m| m.len())
+        .sum();
+    progress.add_total(total);
+    let results: Vec<(InputSummary, Aggregate)> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| scan_one(input, i as u32, &procmon, progress))
+        .collect();
+    let mut aggregate = Aggregate::default();
+    let mut summaries = Vec::with_capacity(results.len());
+    for (s, agg) in results {
+        aggregate.merge(agg, 0);
+        summaries.push(s);
+    }
+    ScanOutcome {
+        inputs: summaries,
+        aggregate,
+    }
+}

@@ -1,0 +1,6 @@
+//! Log sources. Each parser depends only on the event model, the filter and the code
+//! tables; none knows about flags or terminals.
+
+pub mod chunks;
+pub mod open;
+pub mod procmon_csv;

@@ -1,0 +1,203 @@
+//! Transparent opening of inputs: gzip, UTF-8 with or without BOM, UTF-16LE/BE.
+//!
+//! Plain UTF-8 files are memory-mapped and split into chunks for parallel parsing;
+//! everything else is decoded as a stream (bounded buffers, never the whole file).
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use encoding_rs::{UTF_16BE, UTF_16LE};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+use flate2::read::MultiGzDecoder;
+use memmap2::Mmap;
+
+/// How many bytes to sniff at the start of an input.
+const HEAD: usize = 64 * 1024;
+
+/// The decoded text of an input.
+pub enum Text {
+    /// A mapped UTF-8 file; `start` skips the BOM.
+    Mapped { map: Mmap, start: usize },
+    /// A decoded UTF-8 stream; `consumed` counts bytes read from disk.
+    Stream {
+        reader: Box<dyn Read + Send>,
+        consumed: Arc<AtomicU64>,
+    },
+}
+
+/// An opened input and what was learned while opening it.
+pub struct Opened {
+    pub text: Text,
+    /// `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be`.
+    pub encoding: &'static str,
+    pub gzip: bool,
+    /// Size on disk.
+    pub disk_len: u64,
+    /// The first decoded bytes (up to 64 KiB), for sniffing the kind.
+    pub head: Vec<u8>,
+}
+
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn read_head(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(max.min(HEAD));
+    r.take(max as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Whether bytes without a BOM look like UTF-16LE text (ASCII with zero high bytes).
+fn looks_utf16le(b: &[u8]) -> bool {
+    let n = b.len().min(512) & !1;
+    if n < 8 {
+        return false;
+    }
+    let zeros_odd = b[..n]
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&x| x == 0)
+        .count();
+    let zeros_even = b[..n].iter().step_by(2).filter(|&&x| x == 0).count();
+    zeros_odd * 10 >= (n / 2) * 7 && zeros_even * 10 < n / 2
+}
+
+/// Opens `path`, decoding compression and text encoding.
+pub fn open(path: &Path) -> io::Result<Opened> {
+    let file = File::open(path)?;
+    let disk_len = file.metadata()?.len();
+    let consumed = Arc::new(AtomicU64::new(0));
+    let mut raw: Box<dyn Read + Send> = Box::new(Counting {
+        inner: file,
+        count: consumed.clone(),
+    });
+    let magic = read_head(&mut raw, 4)?;
+    let gzip = magic.starts_with(&[0x1F, 0x8B]);
+    let mut stream: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic).chain(raw));
+    if gzip {
+        stream = Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(
+            256 * 1024,
+            stream,
+        )));
+    }
+    let head = read_head(&mut stream, HEAD)?;
+    let (encoding, utf16) = if head.starts_with(&[0xFF, 0xFE]) {
+        ("utf-16le", Some(UTF_16LE))
+    } else if head.starts_with(&[0xFE, 0xFF]) {
+        ("utf-16be", Some(UTF_16BE))
+    } else if looks_utf16le(&head) {
+        ("utf-16le", Some(UTF_16LE))
+    } else if head.starts_with(b"\xEF\xBB\xBF") {
+        ("utf-8-bom", None)
+    } else {
+        ("utf-8", None)
+    };
+    let bom = if encoding == "utf-8-bom" { 3 } else { 0 };
+    if !gzip && utf16.is_none() && disk_len > 0 {
+        // Plain UTF-8 on disk: map it. The stream opened for sniffing is dropped.
+        let file = File::open(path)?;
+        // SAFETY: the map is read-only and private to this process. A file truncated
+        // by another process while mapped can fault (SIGBUS); that is the documented
+        // risk of mapping, accepted for the speed of the common case (as ripgrep does).
+        let map = unsafe { Mmap::map(&file)? };
+        let head = map[bom..map.len().min(bom + HEAD)].to_vec();
+        return Ok(Opened {
+            text: Text::Mapped { map, start: bom },
+            encoding,
+            gzip,
+            disk_len,
+            head,
+        });
+    }
+    let rest: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stream));
+    let mut reader: Box<dyn Read + Send> = match utf16 {
+        Some(enc) => Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(enc))
+                .bom_override(true)
+                .build(rest),
+        ),
+        None => rest,
+    };
+    // Re-read the decoded head so sniffing sees UTF-8 without BOM.
+    let mut head = read_head(&mut reader, HEAD)?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+    let reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(head.clone()).chain(reader));
+    Ok(Opened {
+        text: Text::Stream { reader, consumed },
+        encoding,
+        gzip,
+        disk_len,
+        head,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn decoded(o: Opened) -> Vec<u8> {
+        match o.text {
+            Text::Mapped { map, start } => map[start..].to_vec(),
+            Text::Stream { mut reader, .. } => {
+                let mut v = Vec::new();
+                reader.read_to_end(&mut v).unwrap();
+                v
+            }
+        }
+    }
+
+    #[test]
+    fn every_encoding_decodes_to_the_same_utf8() {
+        let text = "\"Time of Day\",\"Process Name\"\r\n\"1\",\"é.exe\"\r\n";
+        let dir = tempfile::tempdir().unwrap();
+        let mut variants: Vec<(&str, Vec<u8>)> = vec![
+            ("plain", text.as_bytes().to_vec()),
+            (
+                "bom",
+                [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+            ),
+        ];
+        let le: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        variants.push(("le-bom", [[0xFF, 0xFE].as_slice(), &le].concat()));
+        variants.push(("le", le));
+        let be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        variants.push(("be-bom", [[0xFE, 0xFF].as_slice(), &be].concat()));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&variants[1].1).unwrap();
+        variants.push(("gz", gz.finish().unwrap()));
+        for (name, bytes) in variants {
+            let p = dir.path().join(name);
+            std::fs::write(&p, &bytes).unwrap();
+            let o = open(&p).unwrap();
+            assert!(o.head.starts_with(b"\"Time"), "{name}");
+            assert_eq!(decoded(o), text.as_bytes(), "{name}");
+        }
+    }
+
+    #[test]
+    fn empty_file_opens_as_empty_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("e");
+        std::fs::write(&p, b"").unwrap();
+        let o = open(&p).unwrap();
+        assert!(o.head.is_empty());
+        assert!(decoded(o).is_empty());
+    }
+}

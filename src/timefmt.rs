@@ -1,0 +1,172 @@
+//! Best-effort parsing of the locale-dependent times Procmon and text logs print.
+//!
+//! Nothing here fails a record: a time that does not parse stays display text.
+
+/// Designators that mean "before noon" / "after noon", in the spellings seen in
+/// localized Procmon exports (English, Chinese, Japanese, Korean).
+const AM: &[&str] = &["AM", "A.M.", "上午", "午前", "오전"];
+const PM: &[&str] = &["PM", "P.M.", "下午", "午後", "오후"];
+
+/// Parses a time of day to nanoseconds since midnight.
+///
+/// Accepts `7:19:37.0147934 AM`, `18:40:23.1038915`, `16:28:26,4129246`,
+/// `上午 01:09:44.8222664`, `6:55:07 AM`. Returns `None` for anything else, including
+/// Excel's mangled `44:57.9` (minutes and seconds only: the hour is lost).
+pub fn time_of_day_ns(text: &str) -> Option<u64> {
+    let mut t = text.trim();
+    let mut half: Option<bool> = None; // Some(true) = PM
+    for (list, pm) in [(AM, false), (PM, true)] {
+        for d in list {
+            if let Some(rest) = strip_designator(t, d) {
+                t = rest;
+                half = Some(pm);
+            }
+        }
+    }
+    let mut parts = t.splitn(3, ':');
+    let h: u64 = parts.next()?.trim().parse().ok()?;
+    let m: u64 = parts.next()?.parse().ok()?;
+    let sec = parts.next()?;
+    let (s, frac) = match sec.find(['.', ',']) {
+        Some(i) => (&sec[..i], &sec[i + 1..]),
+        None => (sec, ""),
+    };
+    let s: u64 = s.parse().ok()?;
+    if m > 59 || s > 60 || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h = match half {
+        Some(pm) if (1..=12).contains(&h) => h % 12 + if pm { 12 } else { 0 },
+        Some(_) => return None,
+        None if h < 24 => h,
+        None => return None,
+    };
+    let mut ns: u64 = 0;
+    for (i, b) in frac.bytes().enumerate() {
+        ns += u64::from(b - b'0') * 10u64.pow(8 - i as u32);
+    }
+    Some(((h * 60 + m) * 60 + s) * 1_000_000_000 + ns)
+}
+
+fn strip_designator<'a>(t: &'a str, d: &str) -> Option<&'a str> {
+    let upper_eq = |s: &str| s.eq_ignore_ascii_case(d);
+    if t.len() > d.len() {
+        if t.is_char_boundary(t.len() - d.len()) && upper_eq(&t[t.len() - d.len()..]) {
+            return Some(t[..t.len() - d.len()].trim_end());
+        }
+        if t.is_char_boundary(d.len()) && upper_eq(&t[..d.len()]) {
+            return Some(t[d.len()..].trim_start());
+        }
+    }
+    None
+}
+
+/// Parses the date part of Procmon's `Date & Time` column (`7/31/2020 6:55:07 AM`,
+/// `31.07.2020 06:55:07`, `2020-07-31 06:55:07`, `2020/7/31 ...`).
+///
+/// Slash dates are month-first when the value carries an AM/PM designator (the US
+/// format) and day-first otherwise, unless a field over 12 settles it; dot dates are
+/// day-first. Returns `None` when a date cannot be told apart.
+pub fn date_ymd(text: &str) -> Option<(i32, u8, u8)> {
+    let t = text.trim();
+    let date = t.split_whitespace().find(|w| {
+        w.bytes().any(|b| b == b'/' || b == b'-' || b == b'.')
+            && w.bytes().next().is_some_and(|b| b.is_ascii_digit())
+    })?;
+    let sep = date.bytes().find(|b| matches!(b, b'/' | b'-' | b'.'))?;
+    let f: Vec<u32> = date
+        .split(sep as char)
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    if f.len() != 3 {
+        return None;
+    }
+    let twelve_hour = [AM, PM]
+        .iter()
+        .flat_map(|l| l.iter())
+        .any(|d| t.to_uppercase().contains(d));
+    let (y, m, d) = if f[0] > 31 {
+        (f[0], f[1], f[2])
+    } else if f[2] > 31 {
+        match sep {
+            b'.' => (f[2], f[1], f[0]),
+            _ if f[0] > 12 => (f[2], f[1], f[0]),
+            _ if f[1] > 12 => (f[2], f[0], f[1]),
+            _ if twelve_hour => (f[2], f[0], f[1]),
+            _ => (f[2], f[1], f[0]),
+        }
+    } else {
+        return None;
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || y > 9999 {
+        return None;
+    }
+    Some((y as i32, m as u8, d as u8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: u64 = 1_000_000_000;
+
+    #[test]
+    fn the_locales_seen_in_real_exports() {
+        assert_eq!(
+            time_of_day_ns("7:19:37.0147934 AM"),
+            Some((7 * 3600 + 19 * 60 + 37) * S + 14_793_400)
+        );
+        assert_eq!(
+            time_of_day_ns("8:16:14.4778228 PM"),
+            Some((20 * 3600 + 16 * 60 + 14) * S + 477_822_800)
+        );
+        assert_eq!(time_of_day_ns("12:00:00.0 AM"), Some(0));
+        assert_eq!(time_of_day_ns("12:00:00 PM"), Some(12 * 3600 * S));
+        assert_eq!(
+            time_of_day_ns("18:40:23.1038915"),
+            Some((18 * 3600 + 40 * 60 + 23) * S + 103_891_500)
+        );
+        assert_eq!(
+            time_of_day_ns("16:28:26,4129246"),
+            Some((16 * 3600 + 28 * 60 + 26) * S + 412_924_600)
+        );
+        assert_eq!(
+            time_of_day_ns("上午 01:09:44.8222664"),
+            Some((3600 + 9 * 60 + 44) * S + 822_266_400)
+        );
+        assert_eq!(
+            time_of_day_ns("下午 01:09:44.8222664"),
+            Some((13 * 3600 + 9 * 60 + 44) * S + 822_266_400)
+        );
+        assert_eq!(
+            time_of_day_ns("11:18:57.0155053 am"),
+            Some((11 * 3600 + 18 * 60 + 57) * S + 15_505_300)
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_parsed_is_none() {
+        for t in [
+            "44:57.9",
+            "",
+            "n/a",
+            "25:00:00",
+            "13:00:00 PM",
+            "1:2:3.x",
+            "7:19:37.0147934 XM",
+        ] {
+            assert_eq!(time_of_day_ns(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(date_ymd("7/31/2020 6:55:07 AM"), Some((2020, 7, 31)));
+        assert_eq!(date_ymd("31/07/2020 06:55:07"), Some((2020, 7, 31)));
+        assert_eq!(date_ymd("31.07.2020 06:55:07"), Some((2020, 7, 31)));
+        assert_eq!(date_ymd("2020-07-31 06:55:07"), Some((2020, 7, 31)));
+        assert_eq!(date_ymd("2020/7/31 上午 06:55:07"), Some((2020, 7, 31)));
+        assert_eq!(date_ymd("6:55:07"), None);
+        assert_eq!(date_ymd("n/a"), None);
+    }
+}

@@ -44,6 +44,8 @@ pub struct Sample {
 pub struct KeyState {
     /// Denials seen for this key.
     pub denials: u64,
+    /// Byte offset (in the decoded input) of the last denial.
+    pub last_offset: u64,
 }
 
 /// Everything known about one offending path.
@@ -124,16 +126,19 @@ impl Aggregate {
                 detail: truncate(&ev.detail, DETAIL_MAX),
             });
         }
-        p.keys
+        let k = p
+            .keys
             .entry((proc_key, ev.operation.to_string()))
-            .or_default()
-            .denials += 1;
+            .or_default();
+        k.denials += 1;
+        k.last_offset = k.last_offset.max(ev.offset);
     }
 
-    /// Merges `later` (whose lines are relative to `line_offset`) after `self`.
-    pub fn merge(&mut self, later: Aggregate, line_offset: u64) {
+    /// Merges `later` (whose lines and byte offsets are relative to `lines` and
+    /// `bytes`) after `self`.
+    pub fn merge(&mut self, later: Aggregate, lines: u64, bytes: u64) {
         for (key, mut q) in later.paths {
-            q.shift(line_offset);
+            q.shift(lines, bytes);
             match self.paths.get_mut(&key) {
                 None => {
                     self.paths.insert(key, q);
@@ -150,7 +155,10 @@ impl Aggregate {
 }
 
 impl PathAgg {
-    fn shift(&mut self, offset: u64) {
+    fn shift(&mut self, offset: u64, bytes: u64) {
+        for k in self.keys.values_mut() {
+            k.last_offset += bytes;
+        }
         if offset == 0 {
             return;
         }
@@ -196,7 +204,9 @@ impl PathAgg {
             }
         }
         for (k, v) in q.keys {
-            self.keys.entry(k).or_default().denials += v.denials;
+            let mine = self.keys.entry(k).or_default();
+            mine.denials += v.denials;
+            mine.last_offset = mine.last_offset.max(v.last_offset);
         }
     }
 
@@ -242,6 +252,7 @@ mod tests {
         Event {
             input: 0,
             line,
+            offset: line * 10,
             process: Cow::Owned(process.into()),
             pid: Some(1),
             operation: Cow::Owned(op.into()),
@@ -278,9 +289,10 @@ mod tests {
             for e in part {
                 let mut e = e.clone();
                 e.line -= base;
+                e.offset -= base * 10;
                 a.add(&e);
             }
-            merged.merge(a, base);
+            merged.merge(a, base, base * 10);
         }
         let (w, m) = (&whole.paths["c:\\a"], &merged.paths["c:\\a"]);
         assert_eq!(w.count, 10);

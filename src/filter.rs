@@ -92,19 +92,29 @@ impl StatusSelection {
         }
     }
 
-    /// Every literal by which Procmon can print a selected status in its Result column:
-    /// its word (`ACCESS DENIED`) and its hex forms (`0xC0000022`, `0xc0000022`).
+    /// Literals that every way Procmon can print a selected status contains: its word
+    /// (`ACCESS DENIED`) and its hex digits. Eight-digit codes are found by their first
+    /// six digits in upper and lower case (`C00000` covers `0xC0000022` and
+    /// `0xc00000a2`); shorter ones by `0x` plus the digits. A prefilter only: the
+    /// Result field is decoded and compared exactly afterwards.
     pub fn procmon_literals(&self) -> Vec<String> {
         let mut out = Vec::new();
         for v in self.ntstatus_values() {
             if let Some(w) = codes::procmon_word(v).filter(|w| !w.is_empty()) {
                 out.push(w.to_string());
             }
-            out.push(format!("0x{v:X}"));
-            out.push(format!("0x{v:x}"));
-            out.push(format!("0X{v:X}"));
-            out.push(format!("0x{v:08X}"));
-            out.push(format!("0x{v:08x}"));
+            let hex = format!("{v:X}");
+            if hex.len() == 8 {
+                out.push(hex[..6].to_string());
+                out.push(hex[..6].to_ascii_lowercase());
+            } else {
+                for p in ["0x", "0X"] {
+                    out.push(format!("{p}{hex}"));
+                    out.push(format!("{p}{}", hex.to_ascii_lowercase()));
+                    out.push(format!("{p}{v:08X}"));
+                    out.push(format!("{p}{v:08x}"));
+                }
+            }
         }
         out.sort();
         out.dedup();
@@ -203,8 +213,14 @@ mod tests {
         let lits = s.procmon_literals();
         assert!(lits.contains(&"ACCESS DENIED".to_string()));
         assert!(lits.contains(&"MEDIA WRITE PROTECTED".to_string()));
-        assert!(lits.contains(&"0xC0000022".to_string()));
-        assert!(lits.contains(&"0xc00000a2".to_string()));
+        // Every hex spelling contains one of the literals.
+        for hex in ["0xC0000022", "0xc00000a2", "0XC00000A2", "0xC0000022"] {
+            assert!(lits.iter().any(|l| hex.contains(l.as_str())), "{hex}");
+        }
+        let raw = StatusSelection::parse(&["0x368"])
+            .unwrap()
+            .procmon_literals();
+        assert!(raw.contains(&"0x368".to_string()) && raw.contains(&"0x00000368".to_string()));
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub struct Event<'a> {
     pub input: u32,
     /// 1-based line (record) number in the decoded input.
     pub line: u64,
+    /// Byte offset of the record in the decoded input (orders records exactly).
+    pub offset: u64,
     /// Image name as logged (`mstsc.exe`).
     pub process: Cow<'a, str>,
     /// Process id, when the source has one.

@@ -179,7 +179,7 @@ pub fn scan(inputs: &[Input], filter: &Filter, progress: &dyn Progress) -> ScanO
     let mut aggregate = Aggregate::default();
     let mut summaries = Vec::with_capacity(results.len());
     for (s, agg) in results {
-        aggregate.merge(agg, 0);
+        aggregate.merge(agg, 0, 0);
         summaries.push(s);
     }
     ScanOutcome {

@@ -113,8 +113,80 @@ fn read_block(
     }
 }
 
+/// Visits `body` as ordered batches of up to `batch` line-aligned blocks of about
+/// `size` bytes; `visit` returns `false` to stop early. Progress advances by bytes on
+/// disk as batches are visited; the return value is how many were reported.
+pub fn for_each_batch<V>(
+    body: Body<'_>,
+    size: usize,
+    batch: usize,
+    progress: &dyn Progress,
+    mut visit: V,
+) -> Result<u64, StreamError>
+where
+    V: FnMut(&[&[u8]]) -> bool,
+{
+    let batch = batch.max(1);
+    let mut reported = 0u64;
+    match body {
+        Body::Mapped(data) => {
+            for group in split_lines(data, size).chunks(batch) {
+                let go = visit(group);
+                let n: u64 = group.iter().map(|b| b.len() as u64).sum();
+                progress.advance(n);
+                reported += n;
+                if !go {
+                    break;
+                }
+            }
+            Ok(reported)
+        }
+        Body::Stream {
+            reader,
+            mut carry,
+            consumed,
+        } => {
+            let start = consumed.load(Ordering::Relaxed);
+            let mut offset = 0u64;
+            loop {
+                let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(batch);
+                let mut failure = None;
+                while blocks.len() < batch {
+                    let mut buf = Vec::new();
+                    match read_block(reader, &mut carry, size, &mut buf) {
+                        Ok(true) => blocks.push(buf),
+                        Ok(false) => break,
+                        Err(e) => {
+                            // Keep the complete lines of a partial block.
+                            if let Some(i) = memchr::memrchr(b'\n', &buf) {
+                                buf.truncate(i + 1);
+                                blocks.push(buf);
+                            }
+                            failure = Some(e);
+                            break;
+                        }
+                    }
+                }
+                let done = blocks.is_empty();
+                let refs: Vec<&[u8]> = blocks.iter().map(Vec::as_slice).collect();
+                let go = done || visit(&refs);
+                offset += refs.iter().map(|b| b.len() as u64).sum::<u64>();
+                let now = consumed.load(Ordering::Relaxed).saturating_sub(start);
+                progress.advance(now - reported);
+                reported = now;
+                if let Some(source) = failure {
+                    return Err(StreamError { offset, source });
+                }
+                if done || !go {
+                    return Ok(reported);
+                }
+            }
+        }
+    }
+}
+
 /// Runs `f` over every chunk of `body` in parallel and hands the results to `sink`
-/// in input order. Progress advances by bytes on disk.
+/// in input order.
 pub fn drive<R, F, S>(
     body: Body<'_>,
     size: usize,
@@ -127,63 +199,16 @@ where
     F: Fn(&[u8]) -> R + Sync,
     S: FnMut(R),
 {
-    match body {
-        Body::Mapped(data) => {
-            let chunks = split_lines(data, size);
-            let results: Vec<R> = chunks
-                .par_iter()
-                .map(|c| {
-                    let r = f(c);
-                    progress.advance(c.len() as u64);
-                    r
-                })
-                .collect();
-            results.into_iter().for_each(sink);
-            Ok(())
-        }
-        Body::Stream {
-            reader,
-            mut carry,
-            consumed,
-        } => {
-            let batch = rayon::current_num_threads().max(1) * 2;
-            let mut offset = 0u64;
-            let mut reported = consumed.load(Ordering::Relaxed);
-            loop {
-                let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(batch);
-                let mut failure = None;
-                while blocks.len() < batch {
-                    let mut buf = Vec::new();
-                    match read_block(reader, &mut carry, size, &mut buf) {
-                        Ok(true) => blocks.push(buf),
-                        Ok(false) => break,
-                        Err(e) => {
-                            // Keep what was read of a partial block (complete lines only).
-                            if let Some(i) = memchr::memrchr(b'\n', &buf) {
-                                buf.truncate(i + 1);
-                                blocks.push(buf);
-                            }
-                            failure = Some(e);
-                            break;
-                        }
-                    }
-                }
-                let done = blocks.is_empty();
-                let results: Vec<R> = blocks.par_iter().map(|b| f(b)).collect();
-                offset += blocks.iter().map(|b| b.len() as u64).sum::<u64>();
-                results.into_iter().for_each(&mut sink);
-                let now = consumed.load(Ordering::Relaxed);
-                progress.advance(now.saturating_sub(reported));
-                reported = now;
-                if let Some(source) = failure {
-                    return Err(StreamError { offset, source });
-                }
-                if done {
-                    return Ok(());
-                }
-            }
-        }
-    }
+    let batch = match body {
+        Body::Mapped(_) => usize::MAX,
+        Body::Stream { .. } => rayon::current_num_threads().max(1) * 2,
+    };
+    for_each_batch(body, size, batch, progress, |blocks| {
+        let results: Vec<R> = blocks.par_iter().map(|b| f(b)).collect();
+        results.into_iter().for_each(&mut sink);
+        true
+    })
+    .map(|_| ())
 }
 
 #[cfg(test)]

@@ -3,4 +3,7 @@
 
 pub mod chunks;
 pub mod open;
+pub mod prefilter;
 pub mod procmon_csv;
+pub mod record;
+pub mod recovery;

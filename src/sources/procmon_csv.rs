@@ -10,21 +10,21 @@
 //!    recovered denials (a later SUCCESS) from unrecovered ones.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use csv::ByteRecord;
 
 use super::chunks::{self, Body};
-use super::open::{self, Opened, Text};
+use super::open::{Opened, Text};
+use super::prefilter::Prefilter;
+use super::record::LineParser;
+use super::recovery;
 use crate::aggregate::Aggregate;
 use crate::codes::{self, Code};
 use crate::error::SourceError;
 use crate::filter::Filter;
 use crate::model::{Event, Moment};
-use crate::pathnorm;
 use crate::progress::Progress;
 use crate::timefmt;
 
@@ -98,24 +98,17 @@ fn guess_delimiter(line: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
-/// Parses one line as a CSV record into `rec` (fields keep their bytes).
-fn parse_record(line: &[u8], delimiter: u8, rec: &mut ByteRecord) -> bool {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .buffer_capacity(line.len() + 8)
-        .from_reader(line);
-    matches!(rdr.read_byte_record(rec), Ok(true))
-}
-
 /// Reads a header line.
 pub fn parse_header(line: &[u8]) -> Header {
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     let delimiter = guess_delimiter(line);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(line);
     let mut rec = ByteRecord::new();
-    if !parse_record(line, delimiter, &mut rec) {
+    if !matches!(rdr.read_byte_record(&mut rec), Ok(true)) {
         return Header::Other;
     }
     let names: Vec<String> = rec
@@ -179,11 +172,13 @@ pub struct FileScan {
 /// A Procmon CSV scanner, built once per scan and shared by every file.
 pub struct ProcmonCsv<'f> {
     filter: &'f Filter,
-    literals: AhoCorasick,
+    literals: Prefilter,
     chunk: usize,
 }
 
+/// What pass 1 learns from one chunk.
 struct Part {
+    len: u64,
     newlines: u64,
     tail: bool,
     bad: u64,
@@ -191,54 +186,29 @@ struct Part {
     agg: Aggregate,
 }
 
-/// Recovery state of one (path, process, operation) key within a stretch of lines:
-/// a monoid, so chunk results merge in order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Seg {
-    denials: u64,
-    success: bool,
-    /// Denials after the last SUCCESS (all of them when there is none).
-    after: u64,
-}
-
-impl Seg {
-    fn then(self, r: Seg) -> Seg {
-        Seg {
-            denials: self.denials + r.denials,
-            success: self.success || r.success,
-            after: if r.success {
-                r.after
-            } else {
-                self.after + r.denials
-            },
-        }
-    }
-}
-
-type RecoveryKey = (String, String, String);
-
-/// Iterates the lines of `chunk` that contain a match of `ac`, with their 1-based line
-/// number within the chunk. Also returns the chunk's newline count.
-fn candidate_lines<'c>(
+/// Calls `each(line_no, offset, line)` for every line of `chunk` that contains a
+/// literal of `pre`, with its 1-based line number and byte offset within the chunk;
+/// returns the chunk's newline count.
+pub(crate) fn candidate_lines<'c>(
     chunk: &'c [u8],
-    ac: &AhoCorasick,
-    mut each: impl FnMut(u64, &'c [u8]),
+    pre: &Prefilter,
+    mut each: impl FnMut(u64, usize, &'c [u8]),
 ) -> u64 {
-    let mut pos = 0;
+    let mut ranges = Vec::new();
+    pre.lines(chunk, &mut ranges);
     let mut counted = 0;
     let mut line_no = 1u64;
-    while pos < chunk.len() {
-        let Some(m) = ac.find(aho_corasick::Input::new(chunk).span(pos..chunk.len())) else {
-            break;
-        };
-        let ls = memchr::memrchr(b'\n', &chunk[..m.start()]).map_or(0, |i| i + 1);
-        let le = memchr::memchr(b'\n', &chunk[m.end()..]).map_or(chunk.len(), |i| m.end() + i);
-        line_no += memchr::memchr_iter(b'\n', &chunk[counted..ls]).count() as u64;
+    for (ls, le) in ranges {
+        line_no += count_newlines(&chunk[counted..ls]);
         counted = ls;
-        each(line_no, &chunk[ls..le]);
-        pos = le + 1;
+        each(line_no, ls, &chunk[ls..le]);
     }
-    line_no - 1 + memchr::memchr_iter(b'\n', &chunk[counted.min(chunk.len())..]).count() as u64
+    line_no - 1 + count_newlines(&chunk[counted..])
+}
+
+/// Newlines in `b`.
+pub(crate) fn count_newlines(b: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 fn lossy(b: &[u8]) -> Cow<'_, str> {
@@ -253,11 +223,7 @@ impl<'f> ProcmonCsv<'f> {
     /// A scanner with another chunk size (tests use tiny chunks to prove that chunked
     /// and whole-file parsing agree).
     pub fn with_chunk(filter: &'f Filter, chunk: usize) -> ProcmonCsv<'f> {
-        let lits = filter.statuses.procmon_literals();
-        let literals = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(&lits)
-            .expect("status literals form a valid automaton");
+        let literals = Prefilter::new(&filter.statuses.procmon_literals());
         ProcmonCsv {
             filter,
             literals,
@@ -269,19 +235,20 @@ impl<'f> ProcmonCsv<'f> {
     fn event<'r>(
         &self,
         cols: &Columns,
-        rec: &'r ByteRecord,
+        rec: &'r LineParser,
         input: u32,
         line: u64,
+        offset: u64,
     ) -> Option<Event<'r>> {
-        let result = rec.get(cols.result)?;
+        let result = rec.field(cols.result)?;
         let status = codes::procmon_result(result)?;
         let class = self.filter.statuses.match_ntstatus(status)?;
-        let process = lossy(rec.get(cols.process)?.trim_ascii());
+        let process = lossy(rec.field(cols.process)?.trim_ascii());
         if !self.filter.processes.matches(&process) {
             return None;
         }
         let get = |c: Option<usize>| {
-            c.and_then(|i| rec.get(i))
+            c.and_then(|i| rec.field(i))
                 .map(lossy)
                 .unwrap_or(Cow::Borrowed(""))
         };
@@ -300,10 +267,11 @@ impl<'f> ProcmonCsv<'f> {
         Some(Event {
             input,
             line,
+            offset,
             process,
             pid: get(cols.pid).trim().parse().ok(),
-            operation: lossy(rec.get(cols.operation)?.trim_ascii()),
-            path: lossy(rec.get(cols.path)?),
+            operation: lossy(rec.field(cols.operation)?.trim_ascii()),
+            path: lossy(rec.field(cols.path)?),
             code: Code::ntstatus(status),
             class,
             result: lossy(result.trim_ascii()),
@@ -314,86 +282,31 @@ impl<'f> ProcmonCsv<'f> {
 
     fn pass1(&self, cols: &Columns, input: u32, chunk: &[u8]) -> Part {
         let mut part = Part {
+            len: chunk.len() as u64,
             newlines: 0,
             tail: !chunk.is_empty() && !chunk.ends_with(b"\n"),
             bad: 0,
             first_bad: None,
             agg: Aggregate::default(),
         };
-        let mut rec = ByteRecord::new();
-        part.newlines = candidate_lines(chunk, &self.literals, |line_no, line| {
-            if !parse_record(line, cols.delimiter, &mut rec) || rec.len() < cols.min_fields {
+        let mut rec = LineParser::new(cols.delimiter);
+        part.newlines = candidate_lines(chunk, &self.literals, |line_no, offset, line| {
+            let n = rec.parse(line).unwrap_or(0);
+            if n < cols.min_fields {
                 part.bad += 1;
                 if part.first_bad.is_none() {
                     part.first_bad = Some((
                         line_no,
-                        format!(
-                            "{} fields, the header needs at least {}",
-                            rec.len(),
-                            cols.min_fields
-                        ),
+                        format!("{n} fields, the header needs at least {}", cols.min_fields),
                     ));
                 }
                 return;
             }
-            if let Some(ev) = self.event(cols, &rec, input, line_no) {
+            if let Some(ev) = self.event(cols, &rec, input, line_no, offset as u64) {
                 part.agg.add(&ev);
             }
         });
         part
-    }
-
-    fn pass2(
-        &self,
-        cols: &Columns,
-        keys: &HashMap<RecoveryKey, usize>,
-        ac: &AhoCorasick,
-        chunk: &[u8],
-    ) -> HashMap<usize, Seg> {
-        let mut segs: HashMap<usize, Seg> = HashMap::new();
-        let mut rec = ByteRecord::new();
-        candidate_lines(chunk, ac, |_, line| {
-            if !parse_record(line, cols.delimiter, &mut rec) || rec.len() < cols.min_fields {
-                return;
-            }
-            let (Some(result), Some(process), Some(op), Some(path)) = (
-                rec.get(cols.result),
-                rec.get(cols.process),
-                rec.get(cols.operation),
-                rec.get(cols.path),
-            ) else {
-                return;
-            };
-            let Some(status) = codes::procmon_result(result) else {
-                return;
-            };
-            let success = status == 0;
-            if !success && self.filter.statuses.match_ntstatus(status).is_none() {
-                return;
-            }
-            let key = (
-                pathnorm::key(&pathnorm::normalize(&lossy(path))),
-                lossy(process.trim_ascii()).to_lowercase(),
-                lossy(op.trim_ascii()).into_owned(),
-            );
-            if let Some(&ix) = keys.get(&key) {
-                let s = segs.entry(ix).or_default();
-                *s = s.then(if success {
-                    Seg {
-                        denials: 0,
-                        success: true,
-                        after: 0,
-                    }
-                } else {
-                    Seg {
-                        denials: 1,
-                        success: false,
-                        after: 1,
-                    }
-                });
-            }
-        });
-        segs
     }
 
     /// Scans one opened file. `input` is its index in the scan's input list.
@@ -411,122 +324,53 @@ impl<'f> ProcmonCsv<'f> {
             error: None,
         };
         let mut lines_before = 1u64; // the header line
-        let mut pending_tail = false;
-        let fold =
-            |p: Part, scan: &mut FileScan, lines_before: &mut u64, pending_tail: &mut bool| {
-                scan.stats.bad_rows += p.bad;
-                if scan.stats.first_bad.is_none() {
-                    scan.stats.first_bad = p.first_bad.map(|(l, why)| (l + *lines_before, why));
-                }
-                scan.agg.merge(p.agg, *lines_before);
-                *lines_before += p.newlines;
-                *pending_tail = p.tail;
-            };
-        let disk_len = opened.disk_len;
+        let mut bytes_before = 0u64;
+        let mut tail = false;
         let result = with_body(opened, |body| {
             chunks::drive(
                 body,
                 self.chunk,
                 progress,
                 |c| self.pass1(cols, input, c),
-                |p| fold(p, &mut scan, &mut lines_before, &mut pending_tail),
+                |p| {
+                    scan.stats.bad_rows += p.bad;
+                    if scan.stats.first_bad.is_none() {
+                        scan.stats.first_bad = p.first_bad.map(|(l, why)| (l + lines_before, why));
+                    }
+                    scan.agg.merge(p.agg, lines_before, bytes_before);
+                    lines_before += p.newlines;
+                    bytes_before += p.len;
+                    tail = p.tail;
+                },
             )
         });
-        scan.stats.rows = lines_before - 1 + u64::from(pending_tail);
+        scan.stats.rows = lines_before - 1 + u64::from(tail);
         scan.stats.matches = scan.agg.events();
-        if let Err(e) = result {
-            scan.error = Some(SourceError::Read {
-                path: path.to_path_buf(),
-                line: lines_before,
-                offset: e.offset,
-                source: e.source,
-            });
-            // Without the rest of the file, recovery cannot be judged: every denial
-            // counts as unrecovered.
-            finish_recovery(&mut scan.agg, &HashMap::new(), &[]);
-            return scan;
-        }
-        if scan.agg.paths.is_empty() {
-            return scan;
-        }
-        // Pass 2: recovery.
-        let mut keys: HashMap<RecoveryKey, usize> = HashMap::new();
-        let mut raws: Vec<String> = Vec::new();
-        for (pk, p) in &scan.agg.paths {
-            for (proc_, op) in p.keys.keys() {
-                let n = keys.len();
-                keys.entry((pk.clone(), proc_.clone(), op.clone()))
-                    .or_insert(n);
+        match result {
+            Err(e) => {
+                scan.error = Some(SourceError::Read {
+                    path: path.to_path_buf(),
+                    line: lines_before,
+                    offset: e.offset,
+                    source: e.source,
+                });
+                // Without the rest of the file recovery cannot be judged: every denial
+                // stays unrecovered.
+                recovery::finish(&mut scan.agg, &[]);
             }
-            raws.extend(
-                p.raw
-                    .keys()
-                    .filter(|r| r.len() >= 3 && !r.contains('"'))
-                    .cloned(),
-            );
-        }
-        raws.sort();
-        raws.dedup();
-        let mut segs = vec![Seg::default(); keys.len()];
-        if !raws.is_empty() {
-            let ac = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(&raws)
-                .expect("paths form a valid automaton");
-            progress.add_total(disk_len);
-            let reopened = open::open(path);
-            let second = match reopened {
-                Ok(o) => with_body(o, |body| {
-                    chunks::drive(
-                        body,
-                        self.chunk,
-                        progress,
-                        |c| self.pass2(cols, &keys, &ac, c),
-                        |m| {
-                            for (ix, s) in m {
-                                segs[ix] = segs[ix].then(s);
-                            }
-                        },
-                    )
-                })
-                .map_err(|e| e.source),
-                Err(e) => Err(e),
-            };
-            if second.is_err() {
-                segs.iter_mut().for_each(|s| *s = Seg::default());
+            Ok(()) if scan.agg.paths.is_empty() => {}
+            Ok(()) => {
+                let mut keys = recovery::keys(&scan.agg);
+                recovery::resolve(path, cols, &mut keys, progress);
+                recovery::finish(&mut scan.agg, &keys);
             }
         }
-        finish_recovery(&mut scan.agg, &keys, &segs);
         scan
     }
 }
 
-/// Sets each path's unrecovered count from the recovery pass and drops the per-file
-/// recovery state. A key whose denials the second pass did not all find again (a
-/// path spelled with quotes, a failed re-read) counts every denial as unrecovered.
-fn finish_recovery(agg: &mut Aggregate, keys: &HashMap<RecoveryKey, usize>, segs: &[Seg]) {
-    for (pk, p) in agg.paths.iter_mut() {
-        let mut unrecovered = 0;
-        for ((proc_, op), st) in p.keys.drain() {
-            let seg = keys
-                .get(&(pk.clone(), proc_, op))
-                .and_then(|&ix| segs.get(ix))
-                .copied()
-                .unwrap_or_default();
-            unrecovered += if seg.denials == st.denials {
-                seg.after
-            } else {
-                st.denials
-            };
-        }
-        p.unrecovered = unrecovered;
-        p.raw.clear();
-    }
-}
-
 /// Splits an opened input into header and body and runs `f` on the body.
-fn with_body<T>(
+pub(crate) fn with_body<T>(
     opened: Opened,
     f: impl FnOnce(Body<'_>) -> Result<T, chunks::StreamError>,
 ) -> Result<T, chunks::StreamError> {
@@ -624,10 +468,10 @@ mod tests {
 
     #[test]
     fn candidate_lines_report_line_numbers_and_total() {
-        let ac = AhoCorasick::new(["HIT"]).unwrap();
+        let pre = Prefilter::new(&["HIT"]);
         let chunk = b"a\nHIT 1\nb\nc HIT\nHIT HIT\nlast";
         let mut seen = Vec::new();
-        let n = candidate_lines(chunk, &ac, |l, line| seen.push((l, line.to_vec())));
+        let n = candidate_lines(chunk, &pre, |l, _, line| seen.push((l, line.to_vec())));
         assert_eq!(
             seen,
             vec![
@@ -637,34 +481,5 @@ mod tests {
             ]
         );
         assert_eq!(n, 5);
-    }
-
-    #[test]
-    fn recovery_segments_merge_associatively() {
-        let d = Seg {
-            denials: 1,
-            success: false,
-            after: 1,
-        };
-        let s = Seg {
-            denials: 0,
-            success: true,
-            after: 0,
-        };
-        let seq = [d, s, d, d, s, d];
-        let whole = seq.iter().fold(Seg::default(), |a, &b| a.then(b));
-        assert_eq!(
-            whole,
-            Seg {
-                denials: 4,
-                success: true,
-                after: 1
-            }
-        );
-        for cut in 0..seq.len() {
-            let l = seq[..cut].iter().fold(Seg::default(), |a, &b| a.then(b));
-            let r = seq[cut..].iter().fold(Seg::default(), |a, &b| a.then(b));
-            assert_eq!(l.then(r), whole);
-        }
     }
 }

@@ -1,0 +1,127 @@
+//! Literal prefilters: which lines of a chunk are worth parsing at all.
+//!
+//! A few literals are searched one by one with `memchr::memmem` (SIMD, about as fast
+//! as ripgrep on one literal) over windows small enough to stay in the L2 cache, so
+//! several literals cost little more than one pass over memory. Many literals go
+//! through one Aho-Corasick automaton instead.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use memchr::memmem::Finder;
+
+/// Window of one search round (fits in L2 next to the other finders' state).
+const WINDOW: usize = 256 * 1024;
+/// Up to this many literals are searched with separate finders.
+const MAX_FINDERS: usize = 6;
+
+/// A set of literals to find lines by.
+pub struct Prefilter {
+    finders: Vec<Finder<'static>>,
+    ac: Option<AhoCorasick>,
+    longest: usize,
+}
+
+impl Prefilter {
+    /// Builds a prefilter from literals (empty literals are ignored).
+    pub fn new<S: AsRef<[u8]>>(literals: &[S]) -> Prefilter {
+        let mut lits: Vec<Vec<u8>> = literals
+            .iter()
+            .map(|l| l.as_ref().to_vec())
+            .filter(|l| !l.is_empty())
+            .collect();
+        lits.sort();
+        lits.dedup();
+        let longest = lits.iter().map(Vec::len).max().unwrap_or(0);
+        if lits.len() > MAX_FINDERS {
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&lits)
+                .expect("literals form a valid automaton");
+            return Prefilter {
+                finders: Vec::new(),
+                ac: Some(ac),
+                longest,
+            };
+        }
+        Prefilter {
+            finders: lits.iter().map(|l| Finder::new(l).into_owned()).collect(),
+            ac: None,
+            longest,
+        }
+    }
+
+    /// Whether this prefilter can never match.
+    pub fn is_empty(&self) -> bool {
+        self.finders.is_empty() && self.ac.is_none()
+    }
+
+    /// Byte ranges (start, end without `\n`) of the lines of `chunk` that contain a
+    /// literal, in order, each once.
+    pub fn lines(&self, chunk: &[u8], out: &mut Vec<(usize, usize)>) {
+        out.clear();
+        if self.is_empty() {
+            return;
+        }
+        let mut starts: Vec<usize> = Vec::new();
+        let overlap = self.longest.saturating_sub(1);
+        let mut w = 0;
+        while w < chunk.len() {
+            let end = (w + WINDOW + overlap).min(chunk.len());
+            let window = &chunk[w..end];
+            let mut hit = |pos: usize| {
+                let abs = w + pos;
+                starts.push(memchr::memrchr(b'\n', &chunk[..abs]).map_or(0, |i| i + 1));
+            };
+            match &self.ac {
+                Some(ac) => ac.find_iter(window).for_each(|m| hit(m.start())),
+                None => self
+                    .finders
+                    .iter()
+                    .for_each(|f| f.find_iter(window).for_each(&mut hit)),
+            }
+            w += WINDOW;
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        out.extend(starts.into_iter().map(|s| {
+            (
+                s,
+                memchr::memchr(b'\n', &chunk[s..]).map_or(chunk.len(), |i| s + i),
+            )
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(p: &Prefilter, chunk: &[u8]) -> Vec<Vec<u8>> {
+        let mut v = Vec::new();
+        p.lines(chunk, &mut v);
+        v.into_iter().map(|(s, e)| chunk[s..e].to_vec()).collect()
+    }
+
+    #[test]
+    fn finds_each_line_once_in_order() {
+        let p = Prefilter::new(&["AB", "CD"]);
+        assert_eq!(
+            found(&p, b"x\nAB CD AB\ny\nzCD\nAB"),
+            vec![b"AB CD AB".to_vec(), b"zCD".to_vec(), b"AB".to_vec()]
+        );
+        let many = Prefilter::new(&["a1", "a2", "a3", "a4", "a5", "a6", "a7", "CD"]);
+        assert!(many.ac.is_some());
+        assert_eq!(
+            found(&many, b"x\nAB CD AB\ny\nzCD\na7"),
+            vec![b"AB CD AB".to_vec(), b"zCD".to_vec(), b"a7".to_vec()]
+        );
+        assert!(found(&Prefilter::new::<&str>(&[]), b"abc").is_empty());
+    }
+
+    #[test]
+    fn literals_across_window_edges_are_found() {
+        let mut chunk = vec![b'.'; WINDOW - 3];
+        chunk.extend_from_slice(b"NEEDLE\nmore\n");
+        let p = Prefilter::new(&["NEEDLE"]);
+        assert_eq!(found(&p, &chunk).len(), 1);
+    }
+}

@@ -1,0 +1,204 @@
+//! The recovery pass: was a refused (process, path, operation) ever done successfully
+//! after its last refusal?
+//!
+//! Procmon exports are full of harmless denials: a probe for write access refused,
+//! then the same open succeeding. A key (lower-case process, path, operation) is
+//! *recovered* when a SUCCESS of the same key follows its last failure. The pass
+//! starts at the earliest last failure (a byte offset from pass 1), searches only for
+//! the spellings of the path seen in the failures (exact bytes, as Procmon logs the
+//! path the process used), only for keys whose last failure is already behind, drops
+//! keys as they recover, and stops as soon as none is left.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::chunks::{self, Body};
+use super::open;
+use super::prefilter::Prefilter;
+use super::procmon_csv::{Columns, with_body};
+use super::record::LineParser;
+use crate::aggregate::Aggregate;
+use crate::codes;
+use crate::pathnorm;
+use crate::progress::Progress;
+
+/// Block size of the recovery pass: small, so keys drop out soon after their last failure.
+const BLOCK: usize = 1 << 20;
+
+/// One recovery key of one input.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub path: String,
+    pub process: String,
+    pub operation: String,
+    /// Byte offset (decoded input) of the last failure.
+    pub last: u64,
+    pub denials: u64,
+    /// Raw spellings of the path as logged (what the pass searches for).
+    pub raws: Vec<String>,
+    pub recovered: bool,
+}
+
+/// The recovery keys of a file's aggregate, sorted for determinism.
+pub fn keys(agg: &Aggregate) -> Vec<Key> {
+    let mut out = Vec::new();
+    for (pk, p) in &agg.paths {
+        // A spelling with a quote is escaped in the file and cannot be searched as is;
+        // one shorter than 3 characters would hit everywhere.
+        let mut raws: Vec<String> = p
+            .raw
+            .keys()
+            .filter(|r| r.len() >= 3 && !r.contains('"'))
+            .cloned()
+            .collect();
+        raws.sort();
+        for ((process, operation), st) in &p.keys {
+            out.push(Key {
+                path: pk.clone(),
+                process: process.clone(),
+                operation: operation.clone(),
+                last: st.last_offset,
+                denials: st.denials,
+                raws: raws.clone(),
+                recovered: false,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.path, &a.process, &a.operation).cmp(&(&b.path, &b.process, &b.operation))
+    });
+    out
+}
+
+/// Sets each path's unrecovered count (the failures of keys that never recovered) and
+/// drops the per-file recovery state.
+pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
+    let recovered: HashMap<(&str, &str, &str), bool> = keys
+        .iter()
+        .map(|k| {
+            (
+                (k.path.as_str(), k.process.as_str(), k.operation.as_str()),
+                k.recovered,
+            )
+        })
+        .collect();
+    for (pk, p) in agg.paths.iter_mut() {
+        p.unrecovered = p
+            .keys
+            .iter()
+            .filter(|((proc_, op), _)| {
+                !recovered
+                    .get(&(pk.as_str(), proc_.as_str(), op.as_str()))
+                    .copied()
+                    .unwrap_or(false)
+            })
+            .map(|(_, st)| st.denials)
+            .sum();
+        p.keys.clear();
+        p.raw.clear();
+    }
+}
+
+/// Runs the recovery pass over `path` (opened again). A failure to re-read leaves
+/// every key unrecovered.
+pub fn resolve(path: &Path, cols: &Columns, keys: &mut [Key], progress: &dyn Progress) {
+    let searchable = |k: &Key| !k.raws.is_empty();
+    let Some(first) = keys.iter().filter(|k| searchable(k)).map(|k| k.last).min() else {
+        return;
+    };
+    let Ok(opened) = open::open(path) else { return };
+    let disk_len = opened.disk_len;
+    let index: HashMap<(&str, &str, &str), usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            (
+                (k.path.as_str(), k.process.as_str(), k.operation.as_str()),
+                i,
+            )
+        })
+        .collect();
+    let mut recovered = vec![false; keys.len()];
+    let threads = rayon::current_num_threads().max(1);
+    let _ = with_body(opened, |body| {
+        // A mapped file starts right at the earliest last failure.
+        let (body, mut base, region) = match body {
+            Body::Mapped(data) => {
+                let start = memchr::memrchr(b'\n', &data[..(first as usize).min(data.len())])
+                    .map_or(0, |i| i + 1);
+                let rest = &data[start..];
+                (Body::Mapped(rest), start as u64, rest.len() as u64)
+            }
+            other => (other, 0u64, disk_len),
+        };
+        progress.add_total(region);
+        let reported = chunks::for_each_batch(body, BLOCK, threads * 2, progress, |blocks| {
+            let total: u64 = blocks.iter().map(|b| b.len() as u64).sum();
+            let end = base + total;
+            let active: Vec<usize> = (0..keys.len())
+                .filter(|&i| !recovered[i] && searchable(&keys[i]) && keys[i].last < end)
+                .collect();
+            if !active.is_empty() {
+                let pats: Vec<&str> = active
+                    .iter()
+                    .flat_map(|&i| keys[i].raws.iter().map(String::as_str))
+                    .collect();
+                let pre = Prefilter::new(&pats);
+                let mut bases = Vec::with_capacity(blocks.len());
+                let mut b = base;
+                for block in blocks {
+                    bases.push(b);
+                    b += block.len() as u64;
+                }
+                let found: Vec<usize> = blocks
+                    .par_iter()
+                    .zip(bases)
+                    .flat_map_iter(|(block, block_base)| {
+                        let mut rec = LineParser::new(cols.delimiter);
+                        let mut hits = Vec::new();
+                        let mut ranges = Vec::new();
+                        pre.lines(block, &mut ranges);
+                        for (ls, le) in ranges {
+                            let line = &block[ls..le];
+                            if memchr::memmem::find(line, b"SUCCESS").is_none()
+                                || rec.parse(line).unwrap_or(0) < cols.min_fields
+                            {
+                                continue;
+                            }
+                            let field = |i| rec.field(i).unwrap_or_default();
+                            if codes::procmon_result(field(cols.result)) != Some(0) {
+                                continue;
+                            }
+                            let key = pathnorm::key(&pathnorm::normalize(
+                                &String::from_utf8_lossy(field(cols.path)),
+                            ));
+                            let process = String::from_utf8_lossy(field(cols.process).trim_ascii())
+                                .to_lowercase();
+                            let op = String::from_utf8_lossy(field(cols.operation).trim_ascii());
+                            if let Some(&i) =
+                                index.get(&(key.as_str(), process.as_str(), op.as_ref()))
+                                && block_base + ls as u64 > keys[i].last
+                            {
+                                hits.push(i);
+                            }
+                        }
+                        hits
+                    })
+                    .collect();
+                found.into_iter().for_each(|i| recovered[i] = true);
+            }
+            base = end;
+            (0..keys.len()).any(|i| !recovered[i] && searchable(&keys[i]))
+        });
+        // What an early stop left unread still counts as done for the progress bar.
+        if let Ok(n) = reported {
+            progress.advance(region.saturating_sub(n));
+        }
+        Ok::<(), chunks::StreamError>(())
+    });
+    for (k, r) in keys.iter_mut().zip(recovered) {
+        k.recovered = r;
+    }
+}

@@ -14,7 +14,7 @@ use crate::filter::{DEFAULT_PROCESSES, Filter, ProcessSet, StatusSelection};
 use crate::progress::Progress;
 use crate::rank::rank;
 use crate::report::{Format, Report};
-use crate::scan::{InputStatus, scan};
+use crate::scan::{InputStatus, ScanOptions, scan_with};
 
 /// Pinpoint the paths that refused a write: offline triage of Windows support logs.
 #[derive(Debug, Parser)]
@@ -99,6 +99,11 @@ pub struct ScanArgs {
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Read files in bounded blocks instead of mapping them into memory (slower; for
+    /// filesystems where mapping is unsafe or to keep resident memory minimal).
+    #[arg(long)]
+    pub no_mmap: bool,
 }
 
 /// Exit codes, as documented.
@@ -161,7 +166,11 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
         eprintln!("culprit: {}: {}", m.path.display(), m.error);
     }
     let bar = progress_bar(args.quiet || args.no_progress);
-    let outcome = scan(&inputs, &filter, &Bar(bar.clone()));
+    let options = ScanOptions {
+        mmap: !args.no_mmap,
+        ..ScanOptions::default()
+    };
+    let outcome = scan_with(&inputs, &filter, options, &Bar(bar.clone()));
     bar.finish_and_clear();
 
     for i in &outcome.inputs {
@@ -181,9 +190,9 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     if args.verbose {
         for i in &outcome.inputs {
             eprintln!(
-                "culprit: input {}: {:?}, kind {}, {} rows, {} bad rows, {} matches{}",
+                "culprit: input {}: {}, kind {}, {} rows, {} bad rows, {} matches{}",
                 i.path,
-                i.status,
+                i.status.as_str(),
                 i.kind.unwrap_or("-"),
                 i.rows,
                 i.bad_rows,

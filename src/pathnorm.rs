@@ -77,7 +77,8 @@ pub fn normalize(raw: &str) -> String {
             break;
         }
     }
-    let drive = body.len() >= 3 && body.as_bytes()[0].is_ascii_alphabetic() && &body[1..2] == ":";
+    let drive =
+        body.len() >= 3 && body.as_bytes()[0].is_ascii_alphabetic() && body.as_bytes()[1] == b':';
     let forward = drive && body.as_bytes()[2] == b'/';
     // Keep a leading `\\` (UNC) as it is; collapse doubled separators elsewhere.
     let (lead, rest) = if body.starts_with("\\\\") && out.is_empty() {

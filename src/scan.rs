@@ -24,6 +24,17 @@ pub enum InputStatus {
     Failed,
 }
 
+impl InputStatus {
+    /// The name used in every output (`ok`, `skipped`, `failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputStatus::Ok => "ok",
+            InputStatus::Skipped => "skipped",
+            InputStatus::Failed => "failed",
+        }
+    }
+}
+
 /// The per-input summary: kind, rows read, bad rows, matches.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputSummary {
@@ -93,6 +104,7 @@ fn scan_one(
     input: &Input,
     index: u32,
     procmon: &ProcmonCsv<'_>,
+    mmap: bool,
     progress: &dyn Progress,
 ) -> (InputSummary, Aggregate) {
     let mut s = summary(input);
@@ -101,7 +113,7 @@ fn scan_one(
         s.message = Some(e.to_string());
         (s, Aggregate::default())
     };
-    let opened = match open::open(&input.path) {
+    let opened = match open::open(&input.path, mmap) {
         Ok(o) => o,
         Err(source) => {
             return fail(
@@ -162,9 +174,37 @@ fn scan_one(
     }
 }
 
+/// How to read inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// Map plain files into memory (fastest); off reads them in bounded blocks.
+    pub mmap: bool,
+    /// Bytes per parallel chunk.
+    pub chunk: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            mmap: true,
+            chunk: crate::sources::chunks::CHUNK,
+        }
+    }
+}
+
 /// Scans every input (in parallel) and merges the findings in input order.
 pub fn scan(inputs: &[Input], filter: &Filter, progress: &dyn Progress) -> ScanOutcome {
-    let procmon = ProcmonCsv::new(filter);
+    scan_with(inputs, filter, ScanOptions::default(), progress)
+}
+
+/// [`scan`] with explicit reading options.
+pub fn scan_with(
+    inputs: &[Input],
+    filter: &Filter,
+    options: ScanOptions,
+    progress: &dyn Progress,
+) -> ScanOutcome {
+    let procmon = ProcmonCsv::with_options(filter, options.chunk, options.mmap);
     let total: u64 = inputs
         .iter()
         .filter_map(|i| std::fs::metadata(&i.path).ok())
@@ -174,7 +214,7 @@ pub fn scan(inputs: &[Input], filter: &Filter, progress: &dyn Progress) -> ScanO
     let results: Vec<(InputSummary, Aggregate)> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| scan_one(input, i as u32, &procmon, progress))
+        .map(|(i, input)| scan_one(input, i as u32, &procmon, options.mmap, progress))
         .collect();
     let mut aggregate = Aggregate::default();
     let mut summaries = Vec::with_capacity(results.len());

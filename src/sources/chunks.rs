@@ -15,6 +15,8 @@ use crate::progress::Progress;
 
 /// Target chunk size for parallel parsing.
 pub const CHUNK: usize = 8 << 20;
+/// Largest block read from a stream (bounds memory: a batch holds 2 per thread).
+const STREAM_BLOCK: usize = 4 << 20;
 
 /// The body of a text input (after its header line).
 pub enum Body<'a> {
@@ -153,7 +155,7 @@ where
                 let mut failure = None;
                 while blocks.len() < batch {
                     let mut buf = Vec::new();
-                    match read_block(reader, &mut carry, size, &mut buf) {
+                    match read_block(reader, &mut carry, size.min(STREAM_BLOCK), &mut buf) {
                         Ok(true) => blocks.push(buf),
                         Ok(false) => break,
                         Err(e) => {

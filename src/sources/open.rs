@@ -75,8 +75,9 @@ fn looks_utf16le(b: &[u8]) -> bool {
     zeros_odd * 10 >= (n / 2) * 7 && zeros_even * 10 < n / 2
 }
 
-/// Opens `path`, decoding compression and text encoding.
-pub fn open(path: &Path) -> io::Result<Opened> {
+/// Opens `path`, decoding compression and text encoding. Plain UTF-8 files are
+/// mapped when `mmap` is true and streamed otherwise.
+pub fn open(path: &Path, mmap: bool) -> io::Result<Opened> {
     let file = File::open(path)?;
     let disk_len = file.metadata()?.len();
     let consumed = Arc::new(AtomicU64::new(0));
@@ -106,7 +107,7 @@ pub fn open(path: &Path) -> io::Result<Opened> {
         ("utf-8", None)
     };
     let bom = if encoding == "utf-8-bom" { 3 } else { 0 };
-    if !gzip && utf16.is_none() && disk_len > 0 {
+    if mmap && !gzip && utf16.is_none() && disk_len > 0 {
         // Plain UTF-8 on disk: map it. The stream opened for sniffing is dropped.
         let file = File::open(path)?;
         // SAFETY: the map is read-only and private to this process. A file truncated
@@ -185,9 +186,11 @@ mod tests {
         for (name, bytes) in variants {
             let p = dir.path().join(name);
             std::fs::write(&p, &bytes).unwrap();
-            let o = open(&p).unwrap();
-            assert!(o.head.starts_with(b"\"Time"), "{name}");
-            assert_eq!(decoded(o), text.as_bytes(), "{name}");
+            for mmap in [true, false] {
+                let o = open(&p, mmap).unwrap();
+                assert!(o.head.starts_with(b"\"Time"), "{name}");
+                assert_eq!(decoded(o), text.as_bytes(), "{name}");
+            }
         }
     }
 
@@ -196,7 +199,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("e");
         std::fs::write(&p, b"").unwrap();
-        let o = open(&p).unwrap();
+        let o = open(&p, true).unwrap();
         assert!(o.head.is_empty());
         assert!(decoded(o).is_empty());
     }

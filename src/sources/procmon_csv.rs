@@ -174,6 +174,7 @@ pub struct ProcmonCsv<'f> {
     filter: &'f Filter,
     literals: Prefilter,
     chunk: usize,
+    mmap: bool,
 }
 
 /// What pass 1 learns from one chunk.
@@ -217,17 +218,18 @@ fn lossy(b: &[u8]) -> Cow<'_, str> {
 
 impl<'f> ProcmonCsv<'f> {
     pub fn new(filter: &'f Filter) -> ProcmonCsv<'f> {
-        Self::with_chunk(filter, chunks::CHUNK)
+        Self::with_options(filter, chunks::CHUNK, true)
     }
 
     /// A scanner with another chunk size (tests use tiny chunks to prove that chunked
-    /// and whole-file parsing agree).
-    pub fn with_chunk(filter: &'f Filter, chunk: usize) -> ProcmonCsv<'f> {
+    /// and whole-file parsing agree) and mapping turned on or off.
+    pub fn with_options(filter: &'f Filter, chunk: usize, mmap: bool) -> ProcmonCsv<'f> {
         let literals = Prefilter::new(&filter.statuses.procmon_literals());
         ProcmonCsv {
             filter,
             literals,
             chunk: chunk.max(1),
+            mmap,
         }
     }
 
@@ -361,7 +363,7 @@ impl<'f> ProcmonCsv<'f> {
             Ok(()) if scan.agg.paths.is_empty() => {}
             Ok(()) => {
                 let mut keys = recovery::keys(&scan.agg);
-                recovery::resolve(path, cols, &mut keys, progress);
+                recovery::resolve(path, cols, &mut keys, self.mmap, progress);
                 recovery::finish(&mut scan.agg, &keys);
             }
         }

@@ -103,12 +103,14 @@ pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
 
 /// Runs the recovery pass over `path` (opened again). A failure to re-read leaves
 /// every key unrecovered.
-pub fn resolve(path: &Path, cols: &Columns, keys: &mut [Key], progress: &dyn Progress) {
+pub fn resolve(path: &Path, cols: &Columns, keys: &mut [Key], mmap: bool, progress: &dyn Progress) {
     let searchable = |k: &Key| !k.raws.is_empty();
     let Some(first) = keys.iter().filter(|k| searchable(k)).map(|k| k.last).min() else {
         return;
     };
-    let Ok(opened) = open::open(path) else { return };
+    let Ok(opened) = open::open(path, mmap) else {
+        return;
+    };
     let disk_len = opened.disk_len;
     let index: HashMap<(&str, &str, &str), usize> = keys
         .iter()

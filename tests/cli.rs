@@ -1,0 +1,338 @@
+//! The command line end to end: the example ticket, exit codes, formats, filters,
+//! broken inputs and broken pipes.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::process::{Command as StdCommand, Stdio};
+
+use common::*;
+
+const TICKET: &str = "fixtures/tickets/rdp-install-denied";
+const PLANTED: &str = "C:\\Windows\\WinSxS\\Temp\\InFlight\\8c2f1d0e5a7b4c3e\\amd64_microsoft-windows-t..services-mstsc-exe_31bf3856ad364e35_10.0.22621.4391_none_5f1c0a1b8d2e3f40\\mstsc.exe";
+
+#[test]
+fn example_ticket_ranks_the_planted_path_first_with_its_evidence() {
+    let (code, r, err) = run_json(&[TICKET]);
+    assert_eq!(code, 0, "{err}");
+    let f = &r["findings"][0];
+    assert_eq!(f["path"], PLANTED);
+    assert_eq!(f["statuses"][0]["class"], "write-protect");
+    assert_eq!(f["statuses"][0]["name"], "STATUS_MEDIA_WRITE_PROTECTED");
+    assert_eq!(f["statuses"][0]["code"], "0xC00000A2");
+    assert_eq!(f["count"], 3);
+    assert_eq!(f["unrecovered"], 3);
+    assert_eq!(f["processes"][0]["name"], "DismHost.exe");
+    assert_eq!(f["first_seen"]["line"], 5);
+    assert_eq!(f["last_seen"]["line"], 9);
+    assert!(
+        f["samples"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Generic Write")
+    );
+    assert!(!f["advice"].as_array().unwrap().is_empty());
+    // The RDP client's own denial comes next: write denied, never recovered.
+    assert_eq!(
+        r["findings"][1]["path"],
+        "HKCU\\Software\\Microsoft\\Terminal Server Client\\Default\\MRU0"
+    );
+    // The non-Procmon CSV of the ticket is skipped with a note, not silently.
+    assert!(
+        err.contains("skipped") && err.contains("PC01_msinfo32_drivers.csv"),
+        "{err}"
+    );
+    assert_eq!(input(&r, "PC01_msinfo32_drivers.csv")["status"], "skipped");
+}
+
+#[test]
+fn table_is_the_default_and_lists_the_planted_path_first() {
+    let (code, out, _) = run(&[TICKET, "--no-progress"]);
+    assert_eq!(code, 0);
+    let first_row = out
+        .lines()
+        .find(|l| l.contains("│ 1 "))
+        .expect("a first table row");
+    assert!(first_row.contains("MEDIA WRITE PROTECTED"), "{first_row}");
+    assert!(out.contains(&format!("#1 {PLANTED}")));
+    assert!(out.contains(
+        "evidence  fixtures/tickets/rdp-install-denied/PC01_261124-072210_Procmon_dism.CSV:5"
+    ));
+}
+
+#[test]
+fn harmless_probe_is_recovered_and_ranked_below_real_denials() {
+    let (_, r, _) = run_json(&[TICKET, "--top", "0"]);
+    let shape = finding_shape(&r);
+    let probe = shape
+        .iter()
+        .position(|(p, _, _)| p.ends_with("Default.rdp"))
+        .expect("probe listed");
+    assert_eq!(
+        shape[probe].2, 0,
+        "the refused write was followed by a successful open"
+    );
+    let mru = shape
+        .iter()
+        .position(|(p, _, _)| p.ends_with("MRU0"))
+        .unwrap();
+    assert!(mru < probe);
+}
+
+#[test]
+fn exit_code_one_when_nothing_is_found() {
+    let (code, r, err) = run_json(&["fixtures/procmon/default7.csv", "-p", "nobody.exe"]);
+    assert_eq!(code, 1);
+    assert!(r["findings"].as_array().unwrap().is_empty());
+    assert!(err.contains("no ") && err.contains("nobody.exe"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(run_raw(&["scan"]).0, 2);
+    assert_eq!(run_raw(&["frobnicate"]).0, 2);
+    assert_eq!(run(&[TICKET, "--status", "bogus"]).0, 2);
+    assert_eq!(run(&[TICKET, "--format", "xml"]).0, 2);
+    assert_eq!(run(&[TICKET, "-p", "x.exe", "--all-processes"]).0, 2);
+    assert_eq!(run_raw(&["--version"]).0, 0);
+    assert_eq!(run_raw(&["scan", "--help"]).0, 0);
+}
+
+#[test]
+fn a_broken_file_among_good_ones_is_named_and_the_rest_still_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read("fixtures/procmon/default7.csv").unwrap();
+    std::fs::write(dir.path().join("good.csv"), &good).unwrap();
+    let gz = std::fs::read("fixtures/procmon/default7.csv.gz").unwrap();
+    std::fs::write(dir.path().join("cut.csv.gz"), &gz[..gz.len() - 30]).unwrap();
+    std::fs::copy(
+        "fixtures/procmon/missing_result.csv",
+        dir.path().join("missing_result.csv"),
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, r, err) = run_json(&[d, "--all-processes"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cut.csv.gz"), "{err}");
+    assert!(
+        err.contains("missing_result.csv") && err.contains("\"Result\""),
+        "{err}"
+    );
+    assert_eq!(input(&r, "cut.csv.gz")["status"], "failed");
+    assert_eq!(input(&r, "good.csv")["status"], "ok");
+    // The good file's findings are all there.
+    let (_, alone, _) = run_json(&["fixtures/procmon/default7.csv", "--all-processes"]);
+    let good_paths = paths(&alone);
+    for p in &good_paths {
+        assert!(paths(&r).contains(p), "{p} lost");
+    }
+    assert_eq!(r["summary"]["failed"], 2);
+}
+
+#[test]
+fn missing_input_and_explicit_unrecognised_file_exit_two() {
+    let (code, _, err) = run(&[TICKET, "no/such/file.csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/file.csv"), "{err}");
+    let (code, _, err) = run(&["fixtures/procmon/not_procmon.csv"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("not_procmon.csv") && err.contains("not a recognised log"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_machine_format_carries_the_schema_version() {
+    let (_, r, _) = run_json(&[TICKET]);
+    assert_eq!(r["schema_version"], 1);
+    let (code, out, _) = run(&[TICKET, "--format", "jsonl"]);
+    assert_eq!(code, 0);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.iter().all(|l| l["schema_version"] == 1));
+    assert_eq!(lines[0]["type"], "finding");
+    assert_eq!(lines[0]["path"], PLANTED);
+    assert_eq!(lines.last().unwrap()["type"], "summary");
+    assert_eq!(lines.iter().filter(|l| l["type"] == "input").count(), 3);
+    let (_, csv_out, _) = run(&[TICKET, "--format", "csv"]);
+    let mut rdr = csv::Reader::from_reader(csv_out.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(&headers[0], "schema_version");
+    let first = rdr.records().next().unwrap().unwrap();
+    assert_eq!(&first[0], "1");
+    assert_eq!(&first[3], PLANTED);
+}
+
+#[test]
+fn output_file_and_two_runs_are_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    for (f, j) in [(&a, "1"), (&b, "2")] {
+        let (code, out, _) = run(&[
+            TICKET,
+            "--top",
+            "0",
+            "--format",
+            "json",
+            "-o",
+            f.to_str().unwrap(),
+            "-j",
+            j,
+        ]);
+        assert_eq!(code, 0);
+        assert!(out.is_empty(), "report went to the file, not stdout");
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn process_filter_is_case_insensitive_and_replaces_the_default() {
+    let (_, r, _) = run_json(&["fixtures/procmon/default7.csv", "-p", "SVCHOST.EXE"]);
+    assert_eq!(
+        paths(&r),
+        vec!["HKLM\\System\\CurrentControlSet\\Services\\SharedAccess"]
+    );
+    let (_, r, _) = run_json(&["fixtures/procmon/default7.csv"]);
+    assert!(
+        !paths(&r).iter().any(|p| p.contains("SharedAccess")),
+        "svchost is not in the default set"
+    );
+    let (_, r, _) = run_json(&["fixtures/procmon/default7.csv", "--all-processes"]);
+    assert_eq!(r["findings"].as_array().unwrap().len(), 3);
+    assert_eq!(r["filters"]["all_processes"], true);
+}
+
+#[test]
+fn status_filter_selects_classes_and_raw_codes() {
+    let (_, r, _) = run_json(&[
+        "fixtures/procmon/hex_results.csv",
+        "--all-processes",
+        "--status",
+        "0x368",
+    ]);
+    assert_eq!(
+        paths(&r),
+        vec!["HKLM\\System\\CurrentControlSet\\Services\\SharedAccess"]
+    );
+    assert_eq!(r["findings"][0]["statuses"][0]["class"], "other");
+    // Hex spellings of the default statuses decode like the words, in either case.
+    let (_, r, _) = run_json(&["fixtures/procmon/hex_results.csv"]);
+    let shape = finding_shape(&r);
+    assert_eq!(shape.len(), 2);
+    assert_eq!(
+        r["findings"][0]["path"],
+        "D:\\Mount\\Windows\\System32\\mstsc.exe"
+    );
+    assert_eq!(
+        r["findings"][0]["statuses"][0]["result"],
+        "MEDIA WRITE PROTECTED"
+    );
+    assert_eq!(r["findings"][1]["statuses"][0]["code"], "0xC0000022");
+    let (_, r, _) = run_json(&[
+        "fixtures/procmon/default7.csv",
+        "--all-processes",
+        "--status",
+        "write-protect",
+    ]);
+    assert_eq!(paths(&r), vec!["D:\\Mount\\Windows\\System32\\mstsc.exe"]);
+}
+
+#[test]
+fn every_format_variant_gives_the_same_findings() {
+    let (_, base, _) = run_json(&["fixtures/procmon/default7.csv", "--all-processes"]);
+    let expected = finding_shape(&base);
+    assert_eq!(expected.len(), 3);
+    for f in [
+        "default7_lf.csv",
+        "default7.csv.gz",
+        "excel_resaved.csv",
+        "semicolon.csv",
+        "tab_pasted.txt",
+        "utf16le.csv",
+        "24h_comma.csv",
+        "reordered.csv",
+    ] {
+        let (code, r, err) = run_json(&[&format!("fixtures/procmon/{f}"), "--all-processes"]);
+        assert_eq!(code, 0, "{f}: {err}");
+        assert_eq!(finding_shape(&r), expected, "{f}");
+        assert_eq!(r["inputs"][0]["rows"], 5, "{f}");
+    }
+}
+
+#[test]
+fn bad_rows_are_counted_with_their_line() {
+    let (code, r, _) = run_json(&["fixtures/procmon/bad_row.csv", "--all-processes", "-v"]);
+    assert_eq!(code, 0);
+    assert_eq!(r["inputs"][0]["bad_rows"], 1);
+    assert_eq!(
+        r["inputs"][0]["first_bad_row"],
+        "line 3: 3 fields, the header needs at least 6"
+    );
+    assert_eq!(r["findings"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_truncated_last_line_keeps_everything_before_it() {
+    let (code, r, _) = run_json(&["fixtures/procmon/truncated.csv", "--all-processes"]);
+    assert_eq!(code, 0);
+    assert_eq!(r["findings"].as_array().unwrap().len(), 3);
+    assert_eq!(r["inputs"][0]["rows"], 5);
+}
+
+#[test]
+fn verbose_prints_the_per_input_summary() {
+    let (_, _, err) = run(&[TICKET, "-v", "--no-progress"]);
+    assert!(err.contains("PC01_261124-072210_Procmon_dism.CSV: ok, kind procmon-csv, 10 rows, 0 bad rows, 4 matches"), "{err}");
+    let (_, _, quiet) = run(&[TICKET, "-q"]);
+    assert!(quiet.is_empty(), "{quiet}");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // Enough distinct denied paths that the report outgrows the pipe buffer.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.csv");
+    let mut text = String::from(
+        "\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\",\"Result\",\"Detail\"\r\n",
+    );
+    for i in 0..3000 {
+        text.push_str(&format!("\"7:00:00.0 AM\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKCU\\Software\\Key{i}\",\"ACCESS DENIED\",\"\"\r\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_culprit"))
+        .args([
+            "scan",
+            file.to_str().unwrap(),
+            "--top",
+            "0",
+            "--format",
+            "jsonl",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut head)
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(err.is_empty(), "{err}");
+    let _ = std::io::stdout().flush();
+}

@@ -1,0 +1,77 @@
+//! Property tests: the parsers never panic, whatever the bytes.
+
+use culprit::discover::Input;
+use culprit::filter::{Filter, ProcessSet, StatusSelection};
+use culprit::progress::NoProgress;
+use culprit::scan::{ScanOptions, scan_with};
+use culprit::sources::procmon_csv::parse_header;
+use culprit::sources::record::LineParser;
+use culprit::{codes, intent, pathnorm, timefmt};
+use proptest::prelude::*;
+
+const HEADER: &str =
+    "\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\",\"Result\",\"Detail\"\r\n";
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn line_level_parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let _ = parse_header(&bytes);
+        let mut p = LineParser::new(b',');
+        if let Some(n) = p.parse(&bytes) {
+            prop_assert_eq!(n, p.len());
+            for i in 0..=n {
+                let _ = p.field(i);
+            }
+        }
+        let _ = codes::procmon_result(&bytes);
+    }
+
+    #[test]
+    fn text_parsers_never_panic(s in "\\PC{0,200}") {
+        let _ = timefmt::time_of_day_ns(&s);
+        let _ = timefmt::date_ymd(&s);
+        let n = pathnorm::normalize(&s);
+        let _ = pathnorm::kind(&n);
+        // Normalising is idempotent.
+        prop_assert_eq!(pathnorm::normalize(&n), n.clone());
+        let _ = intent::intent(&s, &s);
+        let _ = intent::field(&s, "Desired Access");
+    }
+
+    #[test]
+    fn whole_file_scan_never_panics(body in proptest::collection::vec(any::<u8>(), 0..2000), with_header in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut bytes = if with_header { HEADER.as_bytes().to_vec() } else { Vec::new() };
+        bytes.extend_from_slice(&body);
+        std::fs::write(&path, &bytes).unwrap();
+        let filter = Filter {
+            processes: ProcessSet::All,
+            statuses: StatusSelection::parse(&["denied,write-protect,sharing,privilege,cannot-delete"]).unwrap(),
+        };
+        let inputs = [Input { path, explicit: false }];
+        for mmap in [true, false] {
+            let out = scan_with(&inputs, &filter, ScanOptions { mmap, chunk: 97 }, &NoProgress);
+            prop_assert_eq!(out.inputs.len(), 1);
+        }
+    }
+
+    #[test]
+    fn planted_rows_survive_arbitrary_neighbours(noise in proptest::collection::vec("[ -~]{0,80}", 0..20)) {
+        // A real denial row surrounded by junk lines is still found.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut text = String::from(HEADER);
+        for n in &noise {
+            text.push_str(&n.replace('\n', " "));
+            text.push_str("\r\n");
+        }
+        text.push_str("\"7:00:00.0 AM\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKCU\\Software\\X\",\"ACCESS DENIED\",\"\"\r\n");
+        std::fs::write(&path, text).unwrap();
+        let inputs = [Input { path, explicit: true }];
+        let out = scan_with(&inputs, &Filter::default(), ScanOptions { mmap: true, chunk: 64 }, &NoProgress);
+        prop_assert!(out.aggregate.paths.contains_key("hkcu\\software\\x"));
+    }
+}

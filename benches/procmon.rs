@@ -1,1 +1,94 @@
-fn main() {}
+//! Criterion benches of the Procmon CSV source: the line parser, the literal
+//! prefilter, and a whole scan of a generated export (mapped and streamed).
+//!
+//! `cargo bench --bench procmon`. Throughput is reported in bytes of input.
+
+use std::hint::black_box;
+use std::io::Write;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use culprit::discover::Input;
+use culprit::filter::Filter;
+use culprit::progress::NoProgress;
+use culprit::scan::{ScanOptions, scan_with};
+use culprit::sources::prefilter::Prefilter;
+use culprit::sources::record::LineParser;
+use culprit::synth::{Config, write_procmon_csv};
+
+fn generated(bytes: u64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(bytes as usize + 4096);
+    write_procmon_csv(
+        &mut v,
+        &Config {
+            target_bytes: bytes,
+            ..Config::default()
+        },
+    )
+    .unwrap();
+    v
+}
+
+fn bench(c: &mut Criterion) {
+    let data = generated(32 << 20);
+    let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').skip(1).take(100_000).collect();
+    let line_bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+
+    let mut g = c.benchmark_group("procmon");
+    g.throughput(Throughput::Bytes(line_bytes as u64));
+    g.bench_function("line_parser_100k_rows", |b| {
+        let mut p = LineParser::new(b',');
+        b.iter(|| {
+            let mut fields = 0;
+            for l in &lines {
+                fields += p.parse(black_box(l)).unwrap_or(0);
+            }
+            fields
+        })
+    });
+
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    let pre = Prefilter::new(&Filter::default().statuses.procmon_literals());
+    g.bench_function("prefilter_32MiB", |b| {
+        let mut out = Vec::new();
+        b.iter(|| {
+            pre.lines(black_box(&data), &mut out);
+            out.len()
+        })
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.csv");
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(&data)
+        .unwrap();
+    let inputs = [Input {
+        path,
+        explicit: true,
+    }];
+    let filter = Filter::default();
+    for (name, mmap) in [("scan_32MiB_mapped", true), ("scan_32MiB_streamed", false)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let out = scan_with(
+                    &inputs,
+                    &filter,
+                    ScanOptions {
+                        mmap,
+                        ..ScanOptions::default()
+                    },
+                    &NoProgress,
+                );
+                out.aggregate.paths.len()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = bench
+}
+criterion_main!(benches);

@@ -58,7 +58,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled);
+        .set_content_arrangement(ContentArrangement::Dynamic);
     t.set_header([
         "#",
         "score",

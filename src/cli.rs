@@ -28,6 +28,81 @@ pub struct Cli {
 pub enum Command {
     /// Read every log of one or more tickets and rank the offending paths.
     Scan(ScanArgs),
+    /// Say what a status code means, in every table where it means something.
+    Explain(ExplainArgs),
+}
+
+/// `culprit explain`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 every code was found in a table, 1 a code is unknown everywhere, 2 usage error."
+)]
+pub struct ExplainArgs {
+    /// Codes: hex (0x904, 904h, 0XC00000A2, 80070005), decimal (5), negative decimal
+    /// (-2147024891), names (E_ACCESSDENIED, STATUS_ACCESS_DENIED, ERROR_WRITE_PROTECT)
+    /// or Procmon words ("ACCESS DENIED").
+    #[arg(required = true, value_name = "CODE", allow_negative_numbers = true)]
+    pub codes: Vec<String>,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+}
+
+/// Formats of `culprit explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    /// A JSON array, one object per code (schema_version 1).
+    Json,
+}
+
+/// Runs `culprit explain`; returns the exit code.
+pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
+    let mut found = Vec::new();
+    let mut unknown = false;
+    for q in &args.codes {
+        match crate::explain::explain(q) {
+            Ok(e) => found.push(e),
+            Err(e) => {
+                unknown = true;
+                eprintln!("culprit: {e}");
+            }
+        }
+    }
+    let stdout = io::stdout();
+    let mut w = io::BufWriter::new(stdout.lock());
+    let written = match args.format {
+        ExplainFormat::Text => found.iter().enumerate().try_for_each(|(i, e)| {
+            if i > 0 {
+                writeln!(w)?;
+            }
+            crate::explain::write_text(e, &mut w)
+        }),
+        ExplainFormat::Json => {
+            #[derive(serde::Serialize)]
+            struct Doc<'a> {
+                schema_version: u32,
+                explanations: &'a [crate::explain::Explanation],
+            }
+            serde_json::to_writer_pretty(
+                &mut w,
+                &Doc {
+                    schema_version: crate::report::SCHEMA_VERSION,
+                    explanations: &found,
+                },
+            )
+            .map_err(io::Error::from)
+            .and_then(|_| writeln!(w))
+        }
+    }
+    .and_then(|_| w.flush());
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(anyhow::Error::new(e).context("writing to stdout")),
+        Ok(()) => {}
+    }
+    Ok(if unknown { exit::NOTHING } else { exit::FOUND })
 }
 
 /// `culprit scan`.
@@ -269,6 +344,7 @@ pub fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Scan(a) => run_scan(a),
+        Command::Explain(a) => run_explain(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

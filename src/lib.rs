@@ -11,6 +11,7 @@ pub mod cli;
 pub mod codes;
 pub mod discover;
 pub mod error;
+pub mod explain;
 pub mod filter;
 pub mod intent;
 pub mod model;

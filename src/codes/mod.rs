@@ -126,7 +126,8 @@ impl StatusClass {
 }
 
 /// The single classification table: which codes are which failure, in every space.
-/// HRESULTs of the form `0x8007xxxx` classify through their Win32 code.
+/// HRESULTs of the form `0x8007xxxx` classify through their Win32 code and
+/// `HRESULT_FROM_NT` values (`0xD0000022`) through their NTSTATUS.
 pub static CLASSIFICATION: &[(Space, u32, StatusClass)] = &[
     (Space::NtStatus, 0xC000_0022, StatusClass::Denied), // STATUS_ACCESS_DENIED
     (Space::NtStatus, 0xC000_00CA, StatusClass::Denied), // STATUS_NETWORK_ACCESS_DENIED
@@ -143,15 +144,227 @@ pub static CLASSIFICATION: &[(Space, u32, StatusClass)] = &[
     (Space::HResult, 0x8003_0020, StatusClass::Sharing), // STG_E_SHAREVIOLATION
 ];
 
-/// Classifies a code through [`CLASSIFICATION`].
-pub fn classify(code: Code) -> Option<StatusClass> {
-    let code = match code.space {
+/// Codes often mistaken for denials, with why they are not one. Part of the same
+/// classification: a code is in at most one of the two tables (tested).
+pub static NOT_DENIALS: &[(Space, u32, &str)] = &[
+    (
+        Space::NtStatus,
+        0xC000_0034,
+        "the name does not exist (Procmon's most common failure): not a permission problem",
+    ),
+    (
+        Space::NtStatus,
+        0xC000_003A,
+        "a directory on the path does not exist: not a permission problem",
+    ),
+    (
+        Space::NtStatus,
+        0xC000_00BA,
+        "a file operation was tried on a directory: not a permission problem",
+    ),
+    (
+        Space::NtStatus,
+        0xC000_0035,
+        "the name already exists (create-new on an existing file): not a permission problem",
+    ),
+    (
+        Space::NtStatus,
+        0xC000_0023,
+        "the caller's buffer was too small and it will retry: not a failure",
+    ),
+    (
+        Space::NtStatus,
+        0x8000_0005,
+        "more data is available (a warning; the caller retries with a bigger buffer)",
+    ),
+    (
+        Space::NtStatus,
+        0x8000_0006,
+        "the end of a directory listing: not a failure",
+    ),
+    (
+        Space::NtStatus,
+        0x8000_001A,
+        "the end of a registry enumeration: not a failure",
+    ),
+    (
+        Space::NtStatus,
+        0x0000_0104,
+        "a reparse point (junction, symlink) is being followed: not a failure",
+    ),
+    (
+        Space::NtStatus,
+        0x0000_012A,
+        "an oplock notification: not a failure",
+    ),
+    (
+        Space::NtStatus,
+        0xC01C_0004,
+        "the filter asked for the IRP path instead of fast I/O: not a failure",
+    ),
+    (
+        Space::Win32,
+        2,
+        "the file does not exist: not a permission problem",
+    ),
+    (
+        Space::Win32,
+        3,
+        "a directory on the path does not exist: not a permission problem",
+    ),
+];
+
+/// NTSTATUS values and the Win32 code `RtlNtStatusToDosError` gives them, for the
+/// classified codes (what an NTSTATUS in a trace becomes in an API's `GetLastError`).
+pub static NTSTATUS_TO_WIN32: &[(u32, u32)] = &[
+    (0xC000_0022, 5),    // STATUS_ACCESS_DENIED -> ERROR_ACCESS_DENIED
+    (0xC000_0121, 5),    // STATUS_CANNOT_DELETE -> ERROR_ACCESS_DENIED
+    (0xC000_00CA, 65),   // STATUS_NETWORK_ACCESS_DENIED -> ERROR_NETWORK_ACCESS_DENIED
+    (0xC000_00A2, 19),   // STATUS_MEDIA_WRITE_PROTECTED -> ERROR_WRITE_PROTECT
+    (0xC000_0061, 1314), // STATUS_PRIVILEGE_NOT_HELD -> ERROR_PRIVILEGE_NOT_HELD
+    (0xC000_0043, 32),   // STATUS_SHARING_VIOLATION -> ERROR_SHARING_VIOLATION
+    (0xC000_0034, 2),    // STATUS_OBJECT_NAME_NOT_FOUND -> ERROR_FILE_NOT_FOUND
+    (0xC000_003A, 3),    // STATUS_OBJECT_PATH_NOT_FOUND -> ERROR_PATH_NOT_FOUND
+];
+
+/// `HRESULT_FROM_WIN32`.
+pub const fn hresult_from_win32(code: u32) -> u32 {
+    if code as i32 <= 0 {
+        code
+    } else {
+        (code & 0xFFFF) | 0x8007_0000
+    }
+}
+
+/// `HRESULT_FROM_NT`.
+pub const fn hresult_from_nt(status: u32) -> u32 {
+    status | 0x1000_0000
+}
+
+/// The fields of an HRESULT (or of an NTSTATUS: same layout, two severity bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Fields {
+    /// HRESULT: 1 = failure. NTSTATUS: 0 success, 1 informational, 2 warning, 3 error.
+    pub severity: u32,
+    /// The customer bit (NTSTATUS) / reserved bit.
+    pub customer: bool,
+    /// The N bit of an HRESULT: the value wraps an NTSTATUS (`HRESULT_FROM_NT`).
+    pub nt: bool,
+    pub facility: u32,
+    pub facility_name: Option<&'static str>,
+    pub code: u32,
+}
+
+/// HRESULT facility names (winerror.h) for the common facilities.
+const FACILITIES: &[(u32, &str)] = &[
+    (0, "FACILITY_NULL"),
+    (1, "FACILITY_RPC"),
+    (2, "FACILITY_DISPATCH"),
+    (3, "FACILITY_STORAGE"),
+    (4, "FACILITY_ITF"),
+    (7, "FACILITY_WIN32"),
+    (8, "FACILITY_WINDOWS"),
+    (9, "FACILITY_SECURITY"),
+    (10, "FACILITY_CONTROL"),
+    (11, "FACILITY_CERT"),
+    (12, "FACILITY_INTERNET"),
+    (13, "FACILITY_MEDIASERVER"),
+    (14, "FACILITY_MSMQ"),
+    (15, "FACILITY_SETUPAPI"),
+    (16, "FACILITY_SCARD"),
+    (17, "FACILITY_COMPLUS"),
+    (18, "FACILITY_AAF"),
+    (19, "FACILITY_URT"),
+    (20, "FACILITY_ACS"),
+    (21, "FACILITY_DPLAY"),
+    (22, "FACILITY_UMI"),
+    (23, "FACILITY_SXS"),
+    (24, "FACILITY_WINDOWS_CE"),
+    (25, "FACILITY_HTTP"),
+    (26, "FACILITY_USERMODE_COMMONLOG"),
+    (31, "FACILITY_USERMODE_FILTER_MANAGER"),
+    (32, "FACILITY_BACKGROUNDCOPY"),
+    (33, "FACILITY_CONFIGURATION"),
+    (34, "FACILITY_STATE_MANAGEMENT"),
+    (35, "FACILITY_METADIRECTORY"),
+    (36, "FACILITY_WINDOWSUPDATE"),
+    (37, "FACILITY_DIRECTORYSERVICE"),
+    (38, "FACILITY_GRAPHICS"),
+    (39, "FACILITY_SHELL"),
+    (40, "FACILITY_TPM_SERVICES"),
+    (41, "FACILITY_TPM_SOFTWARE"),
+    (48, "FACILITY_PLA"),
+    (49, "FACILITY_FVE"),
+    (50, "FACILITY_FWP"),
+    (51, "FACILITY_WINRM"),
+    (52, "FACILITY_NDIS"),
+    (53, "FACILITY_USERMODE_HYPERVISOR"),
+    (54, "FACILITY_CMI"),
+    (55, "FACILITY_USERMODE_VIRTUALIZATION"),
+    (56, "FACILITY_USERMODE_VOLMGR"),
+    (57, "FACILITY_BCD"),
+    (58, "FACILITY_USERMODE_VHD"),
+    (60, "FACILITY_SDIAG"),
+    (61, "FACILITY_WEBSERVICES"),
+    (80, "FACILITY_WINDOWS_DEFENDER"),
+    (81, "FACILITY_OPC"),
+];
+
+/// Splits a value into HRESULT fields.
+pub fn hresult_fields(v: u32) -> Fields {
+    let facility = (v >> 16) & 0x7FF;
+    Fields {
+        severity: v >> 31,
+        customer: v & 0x2000_0000 != 0,
+        nt: v & 0x1000_0000 != 0,
+        facility,
+        facility_name: FACILITIES
+            .iter()
+            .find(|(f, _)| *f == facility)
+            .map(|&(_, n)| n),
+        code: v & 0xFFFF,
+    }
+}
+
+/// Splits a value into NTSTATUS fields (facility names do not apply).
+pub fn ntstatus_fields(v: u32) -> Fields {
+    Fields {
+        severity: v >> 30,
+        customer: v & 0x2000_0000 != 0,
+        nt: false,
+        facility: (v >> 16) & 0xFFF,
+        facility_name: None,
+        code: v & 0xFFFF,
+    }
+}
+
+/// Why a code is *not* a denial, if it is one of the common confusions.
+pub fn not_a_denial(code: Code) -> Option<&'static str> {
+    let code = normalize_space(code);
+    NOT_DENIALS
+        .iter()
+        .find(|(s, v, _)| *s == code.space && *v == code.value)
+        .map(|&(_, _, why)| why)
+}
+
+/// HRESULT wrappers classify through what they wrap.
+fn normalize_space(code: Code) -> Code {
+    match code.space {
         Space::HResult if code.value & 0xFFFF_0000 == 0x8007_0000 => Code {
             space: Space::Win32,
             value: code.value & 0xFFFF,
         },
+        Space::HResult if code.value & 0x1000_0000 != 0 && code.value >> 31 == 1 => Code {
+            space: Space::NtStatus,
+            value: code.value & !0x1000_0000,
+        },
         _ => code,
-    };
+    }
+}
+
+/// Classifies a code through [`CLASSIFICATION`].
+pub fn classify(code: Code) -> Option<StatusClass> {
+    let code = normalize_space(code);
     CLASSIFICATION
         .iter()
         .find(|(s, v, _)| *s == code.space && *v == code.value)
@@ -281,6 +494,77 @@ mod tests {
                 "{space:?} 0x{value:08X}"
             );
         }
+    }
+
+    #[test]
+    fn a_code_is_a_failure_or_a_confusion_never_both() {
+        for &(space, value, _) in NOT_DENIALS {
+            assert_eq!(
+                classify(Code { space, value }),
+                None,
+                "{space:?} 0x{value:08X}"
+            );
+            assert!(
+                Code { space, value }.name().is_some(),
+                "{space:?} 0x{value:08X} has a name"
+            );
+        }
+        assert!(
+            not_a_denial(Code {
+                space: Space::HResult,
+                value: 0x8007_0002
+            })
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn nt_to_win32_pairs_agree_on_the_class() {
+        for &(nt, w) in NTSTATUS_TO_WIN32 {
+            let (a, b) = (
+                classify(Code::ntstatus(nt)),
+                classify(Code {
+                    space: Space::Win32,
+                    value: w,
+                }),
+            );
+            // STATUS_CANNOT_DELETE surfaces as plain ERROR_ACCESS_DENIED.
+            if a != Some(StatusClass::CannotDelete) {
+                assert_eq!(a, b, "0x{nt:08X} -> {w}");
+            }
+            assert!(
+                Code {
+                    space: Space::Win32,
+                    value: w
+                }
+                .name()
+                .is_some()
+            );
+        }
+    }
+
+    #[test]
+    fn hresult_fields_and_wrappers() {
+        let f = hresult_fields(0x8007_0005);
+        assert_eq!(
+            (f.severity, f.facility, f.code, f.facility_name),
+            (1, 7, 5, Some("FACILITY_WIN32"))
+        );
+        assert_eq!(hresult_from_win32(5), 0x8007_0005);
+        assert_eq!(hresult_from_win32(0), 0);
+        assert_eq!(hresult_from_nt(0xC000_0022), 0xD000_0022);
+        assert_eq!(
+            classify(Code {
+                space: Space::HResult,
+                value: 0xD000_00A2
+            }),
+            Some(StatusClass::WriteProtect)
+        );
+        assert_eq!(
+            hresult_fields(0x800F_081F).facility_name,
+            Some("FACILITY_SETUPAPI")
+        );
+        assert_eq!(ntstatus_fields(0xC000_0022).severity, 3);
     }
 
     #[test]

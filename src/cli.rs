@@ -77,7 +77,7 @@ pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
             if i > 0 {
                 writeln!(w)?;
             }
-            crate::explain::write_text(e, &mut w)
+            crate::report::explain_text::write_text(e, &mut w)
         }),
         ExplainFormat::Json => {
             #[derive(serde::Serialize)]

@@ -4,6 +4,7 @@
 //! documented in `docs/output.md`. Order is deterministic, so two runs diff clean.
 
 mod csv_out;
+pub mod explain_text;
 mod table;
 
 use std::io::{self, Write};

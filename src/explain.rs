@@ -246,6 +246,19 @@ fn push(out: &mut Vec<Meaning>, value: u32, t: Table, v: u32, why: String) {
     }
 }
 
+/// Pushes the NTSTATUS values that map to Win32 code `w`.
+fn push_ntstatus_of_win32(out: &mut Vec<Meaning>, value: u32, w: u32) {
+    for &(nt, _) in codes::NTSTATUS_TO_WIN32.iter().filter(|(_, ww)| *ww == w) {
+        push(
+            out,
+            value,
+            Table::Ntstatus,
+            nt,
+            format!("NTSTATUS that maps to Win32 {w}"),
+        );
+    }
+}
+
 fn hex_value(m: &Meaning) -> u32 {
     u32::from_str_radix(&m.value[2..], 16).unwrap_or(0)
 }
@@ -262,17 +275,7 @@ fn related(value: u32) -> Vec<Meaning> {
             codes::hresult_from_win32(value),
             format!("HRESULT_FROM_WIN32({value})"),
         );
-        for &(nt, w) in codes::NTSTATUS_TO_WIN32 {
-            if w == value {
-                push(
-                    &mut out,
-                    value,
-                    Table::Ntstatus,
-                    nt,
-                    format!("NTSTATUS that maps to Win32 {value}"),
-                );
-            }
-        }
+        push_ntstatus_of_win32(&mut out, value, value);
     }
     // HRESULT_FROM_WIN32 -> Win32 (and on to NTSTATUS).
     if value & 0xFFFF_0000 == 0x8007_0000 {
@@ -284,17 +287,7 @@ fn related(value: u32) -> Vec<Meaning> {
             w,
             format!("the Win32 code inside (HRESULT_FROM_WIN32({w}))"),
         );
-        for &(nt, ww) in codes::NTSTATUS_TO_WIN32 {
-            if ww == w {
-                push(
-                    &mut out,
-                    value,
-                    Table::Ntstatus,
-                    nt,
-                    format!("NTSTATUS that maps to Win32 {w}"),
-                );
-            }
-        }
+        push_ntstatus_of_win32(&mut out, value, w);
     }
     // NTSTATUS -> Win32, HRESULT_FROM_NT.
     if value >> 30 != 0 && !codes::entries(Space::NtStatus, value).is_empty() {

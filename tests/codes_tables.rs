@@ -14,16 +14,7 @@ use culprit::codes::{self, Code, Space, StatusClass};
 use culprit::explain::{Table, explain, find_name};
 
 fn codes_dir() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/codes");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "note: {} is absent; skipping the table regeneration checks",
-            p.display()
-        );
-        None
-    }
+    common::shared("codes")
 }
 
 #[test]

@@ -78,14 +78,19 @@ pub fn input<'a>(report: &'a Value, path_suffix: &str) -> &'a Value {
 
 /// `../shared/corpus/<sub>` if present (tests skip with a note when it is not).
 pub fn corpus(sub: &str) -> Option<PathBuf> {
+    shared(&format!("corpus/{sub}"))
+}
+
+/// `../shared/<sub>` if present (tests skip with a note when it is not).
+pub fn shared(sub: &str) -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
+        .join("../shared")
         .join(sub);
     if p.is_dir() {
         Some(p)
     } else {
         eprintln!(
-            "note: {} is absent; skipping the real-corpus checks",
+            "note: {} is absent; skipping the checks that need it",
             p.display()
         );
         None

@@ -51,6 +51,23 @@ const WRITE_ACCESS: &[&str] = &[
     "create link",
 ];
 
+/// Whether one `Desired Access` item asks to write. Procmon joins synonyms with `/`
+/// (`Write Data/Add File`) and generic rights too (`Generic Read/Write`, registry
+/// `Read/Write`).
+fn access_writes(item: &str) -> bool {
+    let item = item.to_ascii_lowercase();
+    if WRITE_ACCESS.contains(&item.as_str()) {
+        return true;
+    }
+    let rest = item.strip_prefix("generic ").unwrap_or(&item);
+    rest.split('/').any(|part| {
+        part == "write"
+            || part == "all"
+            || WRITE_ACCESS.contains(&part)
+            || WRITE_ACCESS.contains(&format!("generic {part}").as_str())
+    })
+}
+
 /// Dispositions that create or replace the file.
 const WRITE_DISPOSITIONS: &[&str] = &["create", "openif", "overwrite", "overwriteif", "supersede"];
 
@@ -60,15 +77,10 @@ pub fn intent(operation: &str, detail: &str) -> Intent {
     if WRITE_OPERATIONS.iter().any(|w| w.eq_ignore_ascii_case(op)) {
         return Intent::Write;
     }
-    if let Some(access) = field(detail, "Desired Access") {
-        let access = access.to_ascii_lowercase();
-        if access
-            .split(',')
-            .map(str::trim)
-            .any(|a| WRITE_ACCESS.contains(&a))
-        {
-            return Intent::Write;
-        }
+    if let Some(access) = field(detail, "Desired Access")
+        && access.split(',').any(|a| access_writes(a.trim()))
+    {
+        return Intent::Write;
     }
     if let Some(disp) = field(detail, "Disposition")
         && WRITE_DISPOSITIONS
@@ -152,6 +164,39 @@ mod tests {
             Intent::Write
         );
         assert_eq!(intent("RegOpenKey", "Desired Access: Read"), Intent::Read);
+        // Procmon joins synonyms and generic rights with '/'.
+        assert_eq!(
+            intent(
+                "CreateFile",
+                "Desired Access: Write Data/Add File, Synchronize, Disposition: Open"
+            ),
+            Intent::Write
+        );
+        assert_eq!(
+            intent(
+                "CreateFile",
+                "Desired Access: Generic Read/Write, Disposition: Open"
+            ),
+            Intent::Write
+        );
+        assert_eq!(
+            intent("RegOpenKey", "Desired Access: Read/Write"),
+            Intent::Write
+        );
+        assert_eq!(
+            intent(
+                "CreateFile",
+                "Desired Access: Read Data/List Directory, Synchronize, Disposition: Open"
+            ),
+            Intent::Read
+        );
+        assert_eq!(
+            intent(
+                "CreateFile",
+                "Desired Access: Generic Read/Execute, Disposition: Open"
+            ),
+            Intent::Read
+        );
         assert_eq!(
             intent(
                 "CreateFile",

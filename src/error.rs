@@ -25,6 +25,16 @@ pub enum SourceError {
         column: &'static str,
         found: String,
     },
+    /// The file is damaged from `offset` on; what came before it was read.
+    #[error("{}: damaged at byte {offset}: {why}", path.display())]
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        why: String,
+    },
+    /// A log culprit recognises but cannot read (an unsupported version).
+    #[error("{}: unsupported {why}", path.display())]
+    Unsupported { path: PathBuf, why: String },
     /// A file named on the command line is not a log culprit reads.
     #[error("{}: not a recognised log: {why}", path.display())]
     Unrecognised { path: PathBuf, why: String },

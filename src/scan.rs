@@ -10,7 +10,8 @@ use crate::error::SourceError;
 use crate::filter::Filter;
 use crate::progress::Progress;
 use crate::sources::open;
-use crate::sources::procmon_csv::{self, Header, ProcmonCsv};
+use crate::sources::procmon_csv::{self, FileScan, Header, ProcmonCsv};
+use crate::sources::{pml, procmon_xml};
 
 /// What became of one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,9 +72,7 @@ impl ScanOutcome {
 
 /// What a head of bytes looks like when it is not a Procmon CSV.
 fn describe_other(head: &[u8]) -> &'static str {
-    if head.starts_with(b"PML_") {
-        "a native Procmon capture (.pml); reading PML is not supported yet: export it from Procmon as CSV"
-    } else if head.starts_with(b"ElfFile\0") {
+    if head.starts_with(b"ElfFile\0") {
         "an EVTX event log; event logs are not read yet"
     } else if head.starts_with(b"PK\x03\x04") {
         "a zip archive; unpack it and scan the folder"
@@ -128,19 +127,38 @@ fn scan_one(
     s.bytes = opened.disk_len;
     s.encoding = Some(opened.encoding);
     s.gzip = opened.gzip;
+    if opened.head.starts_with(b"PML_") {
+        s.kind = Some("procmon-pml");
+        let r = match opened.into_bytes() {
+            Ok(bytes) => pml::scan(&input.path, &bytes, procmon.filter(), index, progress),
+            Err(source) => {
+                return fail(
+                    s,
+                    SourceError::Open {
+                        path: input.path.clone(),
+                        source,
+                    },
+                );
+            }
+        };
+        return finish(s, r);
+    }
+    if procmon_xml::is_procmon_xml(&opened.head) {
+        s.kind = Some("procmon-xml");
+        let r = procmon_xml::scan(
+            &input.path,
+            opened.into_reader(),
+            procmon.filter(),
+            index,
+            progress,
+        );
+        return finish(s, r);
+    }
     match procmon_csv::parse_header(procmon_csv::header_line(&opened.head)) {
         Header::Procmon(cols) => {
             s.kind = Some("procmon-csv");
             let r = procmon.scan(&input.path, opened, &cols, index, progress);
-            s.rows = r.stats.rows;
-            s.bad_rows = r.stats.bad_rows;
-            s.matches = r.stats.matches;
-            s.first_bad_row = r.stats.first_bad.map(|(l, why)| format!("line {l}: {why}"));
-            if let Some(e) = r.error {
-                s.status = InputStatus::Failed;
-                s.message = Some(e.to_string());
-            }
-            (s, r.agg)
+            finish(s, r)
         }
         Header::Missing { column, found } => {
             progress.advance(s.bytes);
@@ -190,6 +208,19 @@ impl Default for ScanOptions {
             chunk: crate::sources::chunks::CHUNK,
         }
     }
+}
+
+/// Fills a summary from a file scan.
+fn finish(mut s: InputSummary, r: FileScan) -> (InputSummary, Aggregate) {
+    s.rows = r.stats.rows;
+    s.bad_rows = r.stats.bad_rows;
+    s.matches = r.stats.matches;
+    s.first_bad_row = r.stats.first_bad.map(|(l, why)| format!("line {l}: {why}"));
+    if let Some(e) = r.error {
+        s.status = InputStatus::Failed;
+        s.message = Some(e.to_string());
+    }
+    (s, r.agg)
 }
 
 /// Scans every input (in parallel) and merges the findings in input order.

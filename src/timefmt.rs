@@ -104,6 +104,45 @@ pub fn date_ymd(text: &str) -> Option<(i32, u8, u8)> {
     Some((y as i32, m as u8, d as u8))
 }
 
+/// 100-ns intervals between 1601-01-01 (FILETIME epoch) and 1970-01-01.
+const FILETIME_UNIX_OFFSET: u64 = 116_444_736_000_000_000;
+
+/// A Windows FILETIME (UTC) as a [`Moment`] whose text is ISO-8601 UTC
+/// (`2020-07-31T14:28:31.4900776Z`).
+pub fn filetime_moment(ft: u64) -> crate::model::Moment {
+    let ticks = ft.saturating_sub(FILETIME_UNIX_OFFSET);
+    let days = (ticks / 864_000_000_000) as i64;
+    let tod_ticks = ticks % 864_000_000_000;
+    let (y, m, d) = civil_from_days(days);
+    let secs = tod_ticks / 10_000_000;
+    let text = format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:07}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        tod_ticks % 10_000_000
+    );
+    crate::model::Moment {
+        text,
+        time_of_day_ns: Some(tod_ticks * 100),
+        date: Some((y, m, d)),
+    }
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i32, u8, u8) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y as i32, m, d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +196,17 @@ mod tests {
         ] {
             assert_eq!(time_of_day_ns(t), None, "{t}");
         }
+    }
+
+    #[test]
+    fn filetimes_are_utc_iso() {
+        // 2020-07-31T14:28:31.4900776Z
+        let ft = FILETIME_UNIX_OFFSET + (1_596_205_711 * 10_000_000) + 4_900_776;
+        let m = filetime_moment(ft);
+        assert_eq!(m.text, "2020-07-31T14:28:31.4900776Z");
+        assert_eq!(m.date, Some((2020, 7, 31)));
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
     }
 
     #[test]

@@ -151,22 +151,31 @@ fn real_denials_carry_their_evidence() {
 }
 
 #[test]
-fn non_csv_corpus_files_are_skipped_with_a_reason_when_walked() {
+fn walking_the_corpus_reads_every_procmon_format() {
     let Some(dir) = corpus("procmon") else { return };
-    let (_, r, _) = run_json(&[dir.to_str().unwrap(), "--all-processes"]);
-    for name in [
-        "Noriben__Sample_09_Apr_13.pml",
-        "procmon-parser__UTC64Process.pml",
-        "epic__Logfile.xml.gz",
-    ] {
-        let i = input(&r, name);
-        assert_eq!(i["status"], "skipped", "{name}");
-        assert!(!i["message"].as_str().unwrap().is_empty());
-    }
-    assert!(
-        input(&r, "Noriben__Sample_09_Apr_13.pml")["message"]
-            .as_str()
-            .unwrap()
-            .contains("PML")
+    let (code, r, err) = run_json(&[dir.to_str().unwrap(), "--all-processes"]);
+    // The 2013 capture is PML version 7: refused by name, so the run exits 2 while
+    // every other file is read.
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        input(&r, "Noriben__Sample_09_Apr_13.pml")["status"],
+        "failed"
     );
+    assert!(err.contains("unsupported PML version 7"));
+    assert_eq!(
+        input(&r, "procmon-parser__UTC64Process.pml")["kind"],
+        "procmon-pml"
+    );
+    assert_eq!(input(&r, "epic__Logfile.xml.gz")["kind"], "procmon-xml");
+    for i in r["inputs"].as_array().unwrap() {
+        let path = i["path"].as_str().unwrap();
+        let expected = if path.ends_with("Noriben__Sample_09_Apr_13.pml") {
+            "failed"
+        } else if path.ends_with("SOURCES.md") || path.ends_with(".gitattributes") {
+            "skipped"
+        } else {
+            "ok"
+        };
+        assert_eq!(i["status"], expected, "{path}");
+    }
 }

@@ -3,7 +3,10 @@
 
 pub mod chunks;
 pub mod open;
+pub mod pml;
+pub mod pml_names;
 pub mod prefilter;
 pub mod procmon_csv;
+pub mod procmon_xml;
 pub mod record;
 pub mod recovery;

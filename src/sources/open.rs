@@ -14,6 +14,9 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
 use memmap2::Mmap;
 
+/// Magic numbers of binary formats (never sniffed as UTF-16 text).
+const BINARY_MAGIC: &[&[u8]] = &[b"PML_", b"ElfFile\0", b"PK\x03\x04"];
+
 /// How many bytes to sniff at the start of an input.
 const HEAD: usize = 64 * 1024;
 
@@ -95,7 +98,10 @@ pub fn open(path: &Path, mmap: bool) -> io::Result<Opened> {
         )));
     }
     let head = read_head(&mut stream, HEAD)?;
-    let (encoding, utf16) = if head.starts_with(&[0xFF, 0xFE]) {
+    let binary = BINARY_MAGIC.iter().any(|m| head.starts_with(m));
+    let (encoding, utf16) = if binary {
+        ("binary", None)
+    } else if head.starts_with(&[0xFF, 0xFE]) {
         ("utf-16le", Some(UTF_16LE))
     } else if head.starts_with(&[0xFE, 0xFF]) {
         ("utf-16be", Some(UTF_16BE))
@@ -146,6 +152,54 @@ pub fn open(path: &Path, mmap: bool) -> io::Result<Opened> {
         disk_len,
         head,
     })
+}
+
+impl Opened {
+    /// The whole decoded content as one slice: the map itself, or (for a compressed or
+    /// unmapped input) everything read into memory. For formats that need random
+    /// access (PML).
+    pub fn into_bytes(self) -> io::Result<Bytes> {
+        match self.text {
+            Text::Mapped { map, start } => Ok(Bytes::Mapped(map, start)),
+            Text::Stream { mut reader, .. } => {
+                let mut v = Vec::new();
+                reader.read_to_end(&mut v)?;
+                Ok(Bytes::Owned(v))
+            }
+        }
+    }
+}
+
+impl Opened {
+    /// The decoded content as a reader (a cursor over the map, or the stream).
+    pub fn into_reader(self) -> Box<dyn Read + Send> {
+        match self.text {
+            Text::Mapped { map, start } => Box::new(io::Cursor::new(Bytes::Mapped(map, start))),
+            Text::Stream { reader, .. } => reader,
+        }
+    }
+}
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+/// A whole input in memory (mapped or read).
+pub enum Bytes {
+    Mapped(Mmap, usize),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m, start) => &m[*start..],
+            Bytes::Owned(v) => v,
+        }
+    }
 }
 
 #[cfg(test)]

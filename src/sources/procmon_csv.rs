@@ -217,6 +217,11 @@ fn lossy(b: &[u8]) -> Cow<'_, str> {
 }
 
 impl<'f> ProcmonCsv<'f> {
+    /// The filter this scanner applies.
+    pub fn filter(&self) -> &'f Filter {
+        self.filter
+    }
+
     pub fn new(filter: &'f Filter) -> ProcmonCsv<'f> {
         Self::with_options(filter, chunks::CHUNK, true)
     }

@@ -1,0 +1,247 @@
+//! Procmon's XML export (`<procmon><processlist>…<eventlist><event>…`), streamed with
+//! a pull parser: one pass, bounded memory, whatever the size.
+//!
+//! An `<event>` holds `ProcessIndex, Time_of_Day, Process_Name, PID, Operation, Path,
+//! Result, Detail` (the column names with `_` for spaces; optional columns likewise).
+//! When `Process_Name` is absent, the `ProcessIndex` is resolved through the
+//! `<processlist>`. Recovery is judged in the same pass: a key recovers when a SUCCESS
+//! of the same process, path and operation follows its last failure.
+
+use std::collections::HashMap;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use quick_xml::Reader;
+use quick_xml::events::Event as Xml;
+
+use super::procmon_csv::{FileScan, Stats};
+use super::recovery;
+use crate::aggregate::Aggregate;
+use crate::codes::{self, Code};
+use crate::error::SourceError;
+use crate::filter::Filter;
+use crate::model::{Event, Moment};
+use crate::pathnorm;
+use crate::progress::Progress;
+use crate::timefmt;
+
+/// Whether a sniffed head is a Procmon XML export.
+pub fn is_procmon_xml(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = &head[..head.len().min(4096)];
+    memchr::memmem::find(start, b"<procmon>").is_some()
+        || memchr::memmem::find(start, b"<procmon ").is_some()
+}
+
+/// The fields of one `<event>` (or `<process>`) being read.
+#[derive(Default)]
+struct Fields {
+    values: HashMap<&'static str, String>,
+}
+
+/// Element names culprit keeps, in events and in the process list.
+const KEPT: &[&str] = &[
+    "ProcessIndex",
+    "Time_of_Day",
+    "Date_&_Time",
+    "Process_Name",
+    "PID",
+    "Operation",
+    "Path",
+    "Result",
+    "Detail",
+    "ProcessId",
+    "ProcessName",
+];
+
+fn kept(name: &str) -> Option<&'static str> {
+    KEPT.iter().copied().find(|k| *k == name)
+}
+
+/// Scans one XML export from a decoded stream.
+pub fn scan<R: Read>(
+    path: &Path,
+    text: R,
+    filter: &Filter,
+    input: u32,
+    progress: &dyn Progress,
+) -> FileScan {
+    let mut scan = FileScan {
+        agg: Aggregate::default(),
+        stats: Stats::default(),
+        error: None,
+    };
+    let mut reader = Reader::from_reader(BufReader::with_capacity(256 * 1024, text));
+    reader.config_mut().trim_text(false);
+    let mut buf = Vec::new();
+    let mut fields = Fields::default();
+    let mut current: Option<&'static str> = None;
+    let mut depth_kind: Option<&'static str> = None; // "event" or "process"
+    let mut processes: HashMap<String, (String, String)> = HashMap::new(); // index -> (name, pid)
+    // Recovery state: key -> (denials, recovered since the last denial).
+    let mut keys: HashMap<(String, String, String), bool> = HashMap::new();
+    let mut wanted_pairs: HashMap<(String, String), ()> = HashMap::new();
+    let mut events = 0u64;
+    let mut reported = 0u64;
+    loop {
+        let ev = match reader.read_event_into(&mut buf) {
+            Ok(e) => e,
+            Err(e) => {
+                scan.error = Some(SourceError::Corrupt {
+                    path: path.to_path_buf(),
+                    offset: reader.buffer_position(),
+                    why: format!("XML: {e}"),
+                });
+                break;
+            }
+        };
+        match ev {
+            Xml::Eof => break,
+            Xml::Start(s) => match s.name().as_ref() {
+                "event" => {
+                    depth_kind = Some("event");
+                    fields.values.clear();
+                }
+                "process" => {
+                    depth_kind = Some("process");
+                    fields.values.clear();
+                }
+                "modulelist" => depth_kind = None,
+                n => current = depth_kind.and_then(|_| kept(n)),
+            },
+            Xml::Text(t) => {
+                if let Some(k) = current {
+                    fields
+                        .values
+                        .entry(k)
+                        .or_default()
+                        .push_str(&t.xml10_content());
+                }
+            }
+            Xml::GeneralRef(r) => {
+                if let Some(k) = current {
+                    let ch = match (r.resolve_char_ref(), &*r) {
+                        (Ok(Some(c)), _) => c.to_string(),
+                        (_, "quot") => "\"".to_string(),
+                        (_, "amp") => "&".to_string(),
+                        (_, "lt") => "<".to_string(),
+                        (_, "gt") => ">".to_string(),
+                        (_, "apos") => "'".to_string(),
+                        (_, other) => format!("&{other};"),
+                    };
+                    fields.values.entry(k).or_default().push_str(&ch);
+                }
+            }
+            Xml::End(e) => {
+                current = None;
+                match e.name().as_ref() {
+                    "process" if depth_kind == Some("process") => {
+                        let f = std::mem::take(&mut fields.values);
+                        if let Some(ix) = f.get("ProcessIndex") {
+                            processes.insert(
+                                ix.trim().to_string(),
+                                (
+                                    f.get("ProcessName").cloned().unwrap_or_default(),
+                                    f.get("ProcessId").cloned().unwrap_or_default(),
+                                ),
+                            );
+                        }
+                        depth_kind = None;
+                    }
+                    "modulelist" => depth_kind = Some("process"),
+                    "event" if depth_kind == Some("event") => {
+                        events += 1;
+                        let f = std::mem::take(&mut fields.values);
+                        let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+                        let from_list = processes.get(get("ProcessIndex").trim());
+                        let process = match get("Process_Name") {
+                            "" => from_list.map(|p| p.0.as_str()).unwrap_or(""),
+                            n => n,
+                        }
+                        .trim()
+                        .to_string();
+                        let pid = match get("PID").trim() {
+                            "" => from_list.map(|p| p.1.trim()).unwrap_or(""),
+                            p => p,
+                        };
+                        let Some(status) = codes::procmon_result(get("Result").as_bytes()) else {
+                            continue;
+                        };
+                        let operation = get("Operation").trim();
+                        let pair = (process.to_lowercase(), operation.to_string());
+                        if status == 0 {
+                            if wanted_pairs.contains_key(&pair) {
+                                let key = (
+                                    pathnorm::key(&pathnorm::normalize(get("Path"))),
+                                    pair.0,
+                                    pair.1,
+                                );
+                                if let Some(r) = keys.get_mut(&key) {
+                                    *r = true;
+                                }
+                            }
+                            continue;
+                        }
+                        let Some(class) = filter.statuses.match_ntstatus(status) else {
+                            continue;
+                        };
+                        if !filter.processes.matches(&process) {
+                            continue;
+                        }
+                        let time_text = get("Time_of_Day");
+                        let date_text = get("Date_&_Time");
+                        let ev = Event {
+                            input,
+                            line: events,
+                            offset: events,
+                            process: process.as_str().into(),
+                            pid: pid.parse().ok(),
+                            operation: operation.into(),
+                            path: get("Path").into(),
+                            code: Code::ntstatus(status),
+                            class,
+                            result: get("Result").trim().into(),
+                            detail: get("Detail").into(),
+                            time: Moment {
+                                text: time_text.to_string(),
+                                time_of_day_ns: timefmt::time_of_day_ns(time_text),
+                                date: timefmt::date_ymd(date_text),
+                            },
+                        };
+                        scan.agg.add(&ev);
+                        keys.insert(
+                            (
+                                pathnorm::key(&pathnorm::normalize(&ev.path)),
+                                pair.0.clone(),
+                                pair.1.clone(),
+                            ),
+                            false,
+                        );
+                        wanted_pairs.insert(pair, ());
+                        let pos = reader.buffer_position();
+                        if pos >= reported + (1 << 20) {
+                            progress.advance(pos - reported);
+                            reported = pos;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    progress.advance(reader.buffer_position().saturating_sub(reported));
+    scan.stats.rows = events;
+    scan.stats.matches = scan.agg.events();
+    let mut ks = recovery::keys(&scan.agg);
+    for k in &mut ks {
+        k.recovered = keys
+            .get(&(k.path.clone(), k.process.clone(), k.operation.clone()))
+            .copied()
+            .unwrap_or(false)
+            && scan.error.is_none();
+    }
+    recovery::finish(&mut scan.agg, &ks);
+    scan
+}

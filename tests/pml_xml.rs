@@ -1,0 +1,203 @@
+//! Procmon's native PML captures and XML exports: the same findings as the CSV of the
+//! same capture, event counts equal to procmon-parser's, damaged captures read up to
+//! the damage, unsupported versions refused by name.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use common::*;
+use serde_json::Value;
+
+/// Name and count pairs, sorted.
+type Counts = Vec<(String, u64)>;
+
+/// Findings keyed by path: (count, processes, operations).
+fn shape(r: &Value) -> BTreeMap<String, (u64, Counts, Counts)> {
+    let pairs = |v: &Value| {
+        let mut p: Vec<(String, u64)> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_string(),
+                    c["count"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        p.sort();
+        p
+    };
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["key"].as_str().unwrap().to_string(),
+                (
+                    f["count"].as_u64().unwrap(),
+                    pairs(&f["processes"]),
+                    pairs(&f["operations"]),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// procmon-parser's own event count, when it is installed (`pip install procmon-parser`).
+fn procmon_parser_count(path: &str) -> Option<u64> {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sys; from procmon_parser import ProcmonLogsReader; print(len(ProcmonLogsReader(open(sys.argv[1], 'rb'))))", path])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!("note: procmon-parser is not installed; using the recorded count");
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+#[test]
+fn pml_and_csv_of_one_capture_give_the_same_findings() {
+    let Some(dir) = corpus("procmon") else { return };
+    let csv = dir.join("procmon-parser__UTC64Process.csv");
+    let pml = dir.join("procmon-parser__UTC64Process.pml");
+    // The capture has only SUCCESS results: select status 0 to compare every event
+    // (paths, counts, processes, operations), then the default filter.
+    for flags in [
+        vec!["--all-processes", "--status", "0x0", "--top", "0"],
+        vec!["--top", "0"],
+    ] {
+        let mut a = vec![csv.to_str().unwrap()];
+        a.extend(flags.iter().copied());
+        let mut b = vec![pml.to_str().unwrap()];
+        b.extend(flags.iter().copied());
+        let (ca, ra, _) = run_json(&a);
+        let (cb, rb, eb) = run_json(&b);
+        assert_eq!(ca, cb, "{flags:?} {eb}");
+        assert_eq!(shape(&ra), shape(&rb), "{flags:?}");
+        assert_eq!(ra["inputs"][0]["matches"], rb["inputs"][0]["matches"]);
+        assert_eq!(rb["inputs"][0]["kind"], "procmon-pml");
+    }
+    let (_, all, _) = run_json(&[
+        pml.to_str().unwrap(),
+        "--all-processes",
+        "--status",
+        "0x0",
+        "--top",
+        "0",
+    ]);
+    assert_eq!(shape(&all).len(), 246);
+}
+
+#[test]
+fn pml_event_count_equals_procmon_parsers() {
+    let Some(dir) = corpus("procmon") else { return };
+    let pml = dir.join("procmon-parser__UTC64Process.pml");
+    // Recorded with: python3 -c "from procmon_parser import ProcmonLogsReader;
+    //   print(len(ProcmonLogsReader(open('procmon-parser__UTC64Process.pml','rb'))))"  -> 3400
+    let expected = procmon_parser_count(pml.to_str().unwrap()).unwrap_or(3400);
+    let (_, r, _) = run_json(&[pml.to_str().unwrap(), "--all-processes"]);
+    assert_eq!(r["inputs"][0]["rows"], expected);
+    assert_eq!(r["inputs"][0]["status"], "ok");
+}
+
+#[test]
+fn pml_version_7_is_refused_by_name() {
+    let Some(dir) = corpus("procmon") else { return };
+    let (code, r, err) = run_json(&[
+        dir.join("Noriben__Sample_09_Apr_13.pml").to_str().unwrap(),
+        "--all-processes",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unsupported PML version 7"), "{err}");
+    assert_eq!(r["inputs"][0]["status"], "failed");
+    assert!(
+        r["findings"].as_array().unwrap().is_empty(),
+        "never garbage"
+    );
+}
+
+/// Events whose record lies wholly before `cut`, counted from the intact file's own
+/// offsets table (independently of culprit's walk).
+fn events_before(b: &[u8], cut: usize) -> u64 {
+    let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap()) as usize;
+    let n = u32_at(0x234);
+    let table = u64::from_le_bytes(b[0x248..0x250].try_into().unwrap()) as usize;
+    let offs: Vec<usize> = (0..n).map(|i| u32_at(table + 5 * i)).collect();
+    (0..n)
+        .filter(|&i| offs.get(i + 1).copied().unwrap_or(table) <= cut)
+        .count() as u64
+}
+
+#[test]
+fn a_truncated_capture_yields_its_readable_prefix_and_a_named_error() {
+    let Some(dir) = corpus("procmon") else { return };
+    let full = std::fs::read(dir.join("procmon-parser__UTC64Process.pml")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    for cut in [800_000usize, 200_000, 5_000] {
+        let path = tmp.path().join(format!("cut{cut}.pml"));
+        std::fs::write(&path, &full[..cut]).unwrap();
+        let (code, r, err) = run_json(&[
+            path.to_str().unwrap(),
+            "--all-processes",
+            "--status",
+            "0x0",
+            "--top",
+            "0",
+        ]);
+        assert_eq!(code, 2, "{cut}");
+        assert!(
+            err.contains(&format!("cut{cut}.pml")) && err.contains("damaged at byte"),
+            "{err}"
+        );
+        let expected = events_before(&full, cut);
+        assert_eq!(r["inputs"][0]["rows"], expected, "cut at {cut}");
+        assert_eq!(r["inputs"][0]["matches"], expected, "cut at {cut}");
+    }
+    // Header only: nothing to read, still a named error and no panic.
+    let path = tmp.path().join("head.pml");
+    std::fs::write(&path, &full[..100]).unwrap();
+    let (code, _, err) = run(&[path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("head.pml"), "{err}");
+}
+
+#[test]
+fn xml_export_streams_with_counts_equal_to_its_events() {
+    let Some(dir) = corpus("procmon") else { return };
+    let path = dir.join("epic__Logfile.xml.gz");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let events = text.matches("<event>").count() as u64;
+    let denied = text.matches("<Result>ACCESS DENIED</Result>").count() as u64;
+    let (code, r, _) = run_json(&[path.to_str().unwrap(), "--all-processes"]);
+    assert_eq!(code, 0);
+    let i = &r["inputs"][0];
+    assert_eq!(i["kind"], "procmon-xml");
+    assert_eq!(i["rows"], events);
+    assert_eq!(i["matches"], denied);
+    let f = &r["findings"][0];
+    assert_eq!(f["path"], "HKLM\\Software\\Microsoft\\Windows Defender");
+    assert_eq!(f["processes"][0]["name"], "MsMpEng.exe");
+    assert!(
+        f["samples"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Set Value")
+    );
+}
+
+#[test]
+fn small_xml_fixture_matches_its_csv_twin() {
+    let (_, csv, _) = run_json(&["fixtures/procmon/default7.csv", "--all-processes"]);
+    let (code, xml, err) = run_json(&["fixtures/procmon/default7.xml", "--all-processes"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(shape(&csv), shape(&xml));
+    assert_eq!(xml["inputs"][0]["rows"], 5);
+}

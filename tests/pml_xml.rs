@@ -201,3 +201,108 @@ fn small_xml_fixture_matches_its_csv_twin() {
     assert_eq!(shape(&csv), shape(&xml));
     assert_eq!(xml["inputs"][0]["rows"], 5);
 }
+
+/// Writes the same generated rows as CSV and as PML.
+fn synthetic_twin(
+    dir: &std::path::Path,
+    bytes: u64,
+) -> (std::path::PathBuf, std::path::PathBuf, u64) {
+    use culprit::synth::{Config, pml::write_procmon_pml, write_procmon_csv};
+    let cfg = Config {
+        target_bytes: bytes,
+        seed: 11,
+        ..Config::default()
+    };
+    let csv = dir.join("twin.csv");
+    let truth = write_procmon_csv(&mut std::fs::File::create(&csv).unwrap(), &cfg).unwrap();
+    let pml = dir.join("twin.pml");
+    let cfg = Config {
+        target_bytes: u64::MAX,
+        max_rows: Some(truth.rows),
+        ..cfg
+    };
+    let t2 = write_procmon_pml(&mut std::fs::File::create(&pml).unwrap(), &cfg).unwrap();
+    assert_eq!(t2.rows, truth.rows);
+    (csv, pml, truth.rows)
+}
+
+#[test]
+fn synthetic_pml_with_denials_gives_the_csv_findings_and_ranks_the_plants_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, pml, rows) = synthetic_twin(dir.path(), 2 << 20);
+    for flags in [vec!["--top", "0"], vec!["--all-processes", "--top", "0"]] {
+        let mut a = vec![csv.to_str().unwrap()];
+        a.extend(flags.iter().copied());
+        let mut b = vec![pml.to_str().unwrap()];
+        b.extend(flags.iter().copied());
+        let (_, ra, _) = run_json(&a);
+        let (code, rb, err) = run_json(&b);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(shape(&ra), shape(&rb), "{flags:?}");
+        assert_eq!(
+            finding_shape(&ra),
+            finding_shape(&rb),
+            "{flags:?}: same order, counts, unrecovered"
+        );
+        let wi = |r: &Value| {
+            r["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["write_intent"].clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            wi(&ra),
+            wi(&rb),
+            "{flags:?}: same write intent from the raw access masks"
+        );
+        assert_eq!(rb["inputs"][0]["rows"], rows);
+    }
+    let (_, r, _) = run_json(&[pml.to_str().unwrap()]);
+    let want: Vec<&str> = culprit::synth::default_plants()
+        .iter()
+        .map(|p| p.path)
+        .collect();
+    assert_eq!(&paths(&r)[..2], &want[..]);
+}
+
+#[test]
+fn synthetic_pml_reads_the_same_in_procmon_parser() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, pml, rows) = synthetic_twin(dir.path(), 1 << 20);
+    let script = "import sys\nfrom procmon_parser import ProcmonLogsReader\nn=0\nfor e in ProcmonLogsReader(open(sys.argv[1],'rb')):\n    n+=1\n    if e.result in (0xC0000022,0xC00000A2): print(e.process.process_name+'\\t'+e.path)\nprint(n)\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, pml.to_str().unwrap()])
+        .output();
+    let Some(out) = out.ok().filter(|o| o.status.success()) else {
+        eprintln!(
+            "note: procmon-parser is not installed; skipping the independent read of the synthetic PML"
+        );
+        return;
+    };
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let count: u64 = lines.pop().unwrap().parse().unwrap();
+    assert_eq!(count, rows);
+    let mut theirs: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for l in lines {
+        let (p, path) = l.split_once('\t').unwrap();
+        *theirs
+            .entry((p.to_lowercase(), path.to_lowercase()))
+            .or_default() += 1;
+    }
+    let (_, r, _) = run_json(&[pml.to_str().unwrap(), "--all-processes", "--top", "0"]);
+    let mut ours: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for f in r["findings"].as_array().unwrap() {
+        for p in f["processes"].as_array().unwrap() {
+            *ours
+                .entry((
+                    p["name"].as_str().unwrap().to_lowercase(),
+                    f["key"].as_str().unwrap().to_string(),
+                ))
+                .or_default() += p["count"].as_u64().unwrap();
+        }
+    }
+    assert_eq!(ours, theirs);
+}

@@ -212,8 +212,20 @@ fn describe(r: &Raw<'_>, ptr: usize, tid_path: u32) -> (String, String, String) 
             let sub = d.first().copied().unwrap_or(0);
             let fixed = 4 + ptr * 5 + 0x14;
             let info = u16_at(d, fixed).unwrap_or(0);
-            let (path, after) =
+            let (mut path, after) =
                 detail_string(d, info, fixed + 4).unwrap_or_else(|| (String::new(), d.len()));
+            // QueryDirectory: the filter follows the path and Procmon shows it appended.
+            if r.op == names::FS_DIRECTORY_CONTROL
+                && sub == 1
+                && let Some((filter, _)) =
+                    u16_at(d, after).and_then(|i| detail_string(d, i, after + 2))
+                && !filter.is_empty()
+            {
+                if !path.ends_with('\\') {
+                    path.push('\\');
+                }
+                path.push_str(&filter);
+            }
             let detail = if r.op == names::FS_CREATE_FILE {
                 let access = u32_at(d, after).map(names::file_access).unwrap_or_default();
                 let dispo_opts = u32_at(d, 4 + 0x10 + if ptr == 8 { 4 } else { 0 }).unwrap_or(0);

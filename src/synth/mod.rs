@@ -1,4 +1,4 @@
-//! Synthetic Procmon CSV exports with a planted truth, for tests, benches and the
+//! Synthetic Procmon exports (CSV, and PML in [`pml`]) with a planted truth, for tests, benches and the
 //! hyperfine figures in BENCHMARKS.md. Everything it writes is SYNTHETIC.
 //!
 //! The output follows Procmon's byte-level format (UTF-8 BOM, every field quoted,
@@ -6,6 +6,8 @@
 //! exports hard: harmless denials (a write probe then a successful read-only open),
 //! read-only denials, denials of other processes, and process names inside paths
 //! (`explorer.exe` opening `C:\Windows\System32\mstsc.exe`) that fool line-based grep.
+
+pub mod pml;
 
 use std::io::{self, Write};
 
@@ -55,6 +57,9 @@ pub struct Config {
     /// Write all 27 columns (in Procmon's order) instead of the default 7.
     pub all_columns: bool,
     pub plants: Vec<Plant>,
+    /// Stop after this many rows even before `target_bytes` (to write the same rows
+    /// as CSV and as PML).
+    pub max_rows: Option<u64>,
 }
 
 impl Default for Config {
@@ -64,6 +69,7 @@ impl Default for Config {
             seed: 0x5eed,
             all_columns: false,
             plants: default_plants(),
+            max_rows: None,
         }
     }
 }
@@ -155,31 +161,50 @@ const SECRET_KEYS: &[&str] = &[
 const READ_OPEN: &str = "Desired Access: Generic Read, Disposition: Open, Options: Synchronous IO Non-Alert, Non-Directory File, Attributes: n/a, ShareMode: Read, Write, AllocationSize: n/a, OpenResult: Opened";
 const WRITE_OPEN: &str = "Desired Access: Generic Write, Read Attributes, Disposition: OverwriteIf, Options: Synchronous IO Non-Alert, Non-Directory File, Attributes: N, ShareMode: None, AllocationSize: 0";
 
-struct Writer<'w, W: Write> {
+/// One generated record, before it is written in a format.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    pub process: &'a str,
+    pub pid: u32,
+    pub operation: &'a str,
+    pub path: &'a str,
+    pub result: &'a str,
+    pub detail: &'a str,
+    /// Nanoseconds since local midnight.
+    pub clock_ns: u64,
+}
+
+/// A format the generator writes rows in.
+pub trait Sink {
+    /// Writes one row; returns the bytes it took.
+    fn row(&mut self, row: &Row<'_>) -> io::Result<u64>;
+}
+
+/// Procmon's CSV layout (7 or 27 columns).
+struct CsvSink<'w, W: Write> {
     out: &'w mut W,
     all_columns: bool,
-    clock_ns: u64,
-    truth: Truth,
     line: Vec<u8>,
 }
 
-impl<W: Write> Writer<'_, W> {
-    fn row(
-        &mut self,
-        process: &str,
-        pid: u32,
-        op: &str,
-        path: &str,
-        result: &str,
-        detail: &str,
-    ) -> io::Result<()> {
-        let s = self.clock_ns / 1_000_000_000;
+impl<W: Write> Sink for CsvSink<'_, W> {
+    fn row(&mut self, r: &Row<'_>) -> io::Result<u64> {
+        let s = r.clock_ns / 1_000_000_000;
         let (h, m, sec) = (s / 3600 % 24, s / 60 % 60, s % 60);
-        let frac = self.clock_ns % 1_000_000_000 / 100;
+        let frac = r.clock_ns % 1_000_000_000 / 100;
         let (h12, ampm) = (
             if h % 12 == 0 { 12 } else { h % 12 },
             if h < 12 { "AM" } else { "PM" },
         );
+        let Row {
+            process,
+            pid,
+            operation: op,
+            path,
+            result,
+            detail,
+            ..
+        } = *r;
         self.line.clear();
         write!(
             self.line,
@@ -200,10 +225,39 @@ impl<W: Write> Writer<'_, W> {
         }
         self.line.extend_from_slice(b"\r\n");
         self.out.write_all(&self.line)?;
+        Ok(self.line.len() as u64)
+    }
+}
+
+/// Drives a sink and counts the truth.
+struct Writer<'s> {
+    sink: &'s mut dyn Sink,
+    clock_ns: u64,
+    truth: Truth,
+}
+
+impl Writer<'_> {
+    fn row(
+        &mut self,
+        process: &str,
+        pid: u32,
+        op: &str,
+        path: &str,
+        result: &str,
+        detail: &str,
+    ) -> io::Result<()> {
+        let row = Row {
+            process,
+            pid,
+            operation: op,
+            path,
+            result,
+            detail,
+            clock_ns: self.clock_ns,
+        };
+        self.truth.bytes += self.sink.row(&row)?;
         self.truth.rows += 1;
-        self.truth.bytes += self.line.len() as u64;
-        let failed = result == "ACCESS DENIED" || result == "MEDIA WRITE PROTECTED";
-        if failed {
+        if result == "ACCESS DENIED" || result == "MEDIA WRITE PROTECTED" {
             self.truth.failures_all += 1;
             if PROCESSES[..5]
                 .iter()
@@ -212,8 +266,10 @@ impl<W: Write> Writer<'_, W> {
                 self.truth.failures_default += 1;
             }
         }
-        let text = String::from_utf8_lossy(&self.line);
-        if text.contains("ACCESS DENIED") && text.contains("mstsc.exe") {
+        let fields = [process, op, path, result, detail];
+        if fields.iter().any(|f| f.contains("ACCESS DENIED"))
+            && fields.iter().any(|f| f.contains("mstsc.exe"))
+        {
             self.truth.grep_mstsc_lines += 1;
         }
         if result == "ACCESS DENIED" && process == "mstsc.exe" {
@@ -226,19 +282,28 @@ impl<W: Write> Writer<'_, W> {
 
 /// Writes a synthetic Procmon CSV export to `out`.
 pub fn write_procmon_csv<W: Write>(out: &mut W, cfg: &Config) -> io::Result<Truth> {
-    let mut rng = Rng(cfg.seed);
     out.write_all(b"\xEF\xBB\xBF")?;
     out.write_all(if cfg.all_columns { HEADER27 } else { HEADER7 }.as_bytes())?;
     out.write_all(b"\r\n")?;
-    let mut w = Writer {
+    let mut sink = CsvSink {
         out,
         all_columns: cfg.all_columns,
-        clock_ns: (7 * 3600 + 19 * 60 + 37) * 1_000_000_000 + 14_793_400,
-        truth: Truth::default(),
         line: Vec::with_capacity(1024),
     };
-    // Estimate rows from an average row size to spread the plants evenly.
+    generate(&mut sink, cfg)
+}
+
+/// Writes the generated rows of `cfg` to any sink. The plants are spread evenly over
+/// the rows a CSV of `cfg.target_bytes` would hold, whatever the sink, so a CSV and a
+/// PML of the same `cfg` (and `max_rows`) hold the same rows in the same order.
+pub fn generate(sink: &mut dyn Sink, cfg: &Config) -> io::Result<Truth> {
     let avg = if cfg.all_columns { 420 } else { 190 };
+    let mut rng = Rng(cfg.seed);
+    let mut w = Writer {
+        sink,
+        clock_ns: (7 * 3600 + 19 * 60 + 37) * 1_000_000_000 + 14_793_400,
+        truth: Truth::default(),
+    };
     let expected_rows = (cfg.target_bytes / avg).max(16);
     let total_plants: u64 = cfg.plants.iter().map(|p| u64::from(p.repeats)).sum();
     let every = (expected_rows / (total_plants + 1)).max(1);
@@ -251,13 +316,20 @@ pub fn write_procmon_csv<W: Write>(out: &mut W, cfg: &Config) -> io::Result<Trut
         .cycle()
         .take(total_plants as usize);
     let mut since_plant = 0u64;
-    while w.truth.bytes < cfg.target_bytes {
+    let mut placed = 0u64;
+    // With `max_rows`, stop early enough that the unplaced plants still fit.
+    while w.truth.bytes < cfg.target_bytes
+        && cfg
+            .max_rows
+            .is_none_or(|m| w.truth.rows + (total_plants - placed) < m)
+    {
         since_plant += 1;
         if since_plant >= every
             && let Some(p) = plant_queue.next()
         {
             w.row(p.process, p.pid, p.operation, p.path, p.result, p.detail)?;
             since_plant = 0;
+            placed += 1;
             continue;
         }
         let &(process, pid) = rng.pick(PROCESSES);

@@ -1,5 +1,6 @@
-//! Criterion benches of the Procmon CSV source: the line parser, the literal
-//! prefilter, and a whole scan of a generated export (mapped and streamed).
+//! Criterion benches of the Procmon sources: the CSV line parser, the literal
+//! prefilter, a whole scan of a generated CSV export (mapped and streamed) and of the
+//! same rows as a PML capture (events/s).
 //!
 //! `cargo bench --bench procmon`. Throughput is reported in bytes of input.
 
@@ -13,6 +14,7 @@ use culprit::progress::NoProgress;
 use culprit::scan::{ScanOptions, scan_with};
 use culprit::sources::prefilter::Prefilter;
 use culprit::sources::record::LineParser;
+use culprit::synth::pml::write_procmon_pml;
 use culprit::synth::{Config, write_procmon_csv};
 
 fn generated(bytes: u64) -> Vec<u8> {
@@ -83,6 +85,26 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // The same generator's rows as a native PML capture.
+    let pml_path = dir.path().join("bench.pml");
+    let cfg = Config {
+        target_bytes: 32 << 20,
+        ..Config::default()
+    };
+    let truth = write_procmon_pml(&mut std::fs::File::create(&pml_path).unwrap(), &cfg).unwrap();
+    let pml_inputs = [Input {
+        path: pml_path,
+        explicit: true,
+    }];
+    g.throughput(Throughput::Elements(truth.rows));
+    g.bench_function("scan_pml_32MiB_events", |b| {
+        b.iter(|| {
+            scan_with(&pml_inputs, &filter, ScanOptions::default(), &NoProgress)
+                .aggregate
+                .paths
+                .len()
+        })
+    });
     g.finish();
 }
 

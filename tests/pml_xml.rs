@@ -157,6 +157,7 @@ fn a_truncated_capture_yields_its_readable_prefix_and_a_named_error() {
         let expected = events_before(&full, cut);
         assert_eq!(r["inputs"][0]["rows"], expected, "cut at {cut}");
         assert_eq!(r["inputs"][0]["matches"], expected, "cut at {cut}");
+        assert_eq!(r["inputs"][0]["bad_rows"], 3400 - expected, "the unread rest is counted");
     }
     // Header only: nothing to read, still a named error and no panic.
     let path = tmp.path().join("head.pml");

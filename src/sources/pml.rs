@@ -487,6 +487,8 @@ pub fn scan(
         }
     }
     scan.stats.rows = count as u64;
+    // Events the header announces but the damaged file no longer holds.
+    scan.stats.bad_rows += (n as u64).saturating_sub(count as u64);
     scan.stats.matches = scan.agg.events();
 
     // Pass 2: recovery, from the earliest last failure.

@@ -63,34 +63,50 @@ fn procmon_parser_count(path: &str) -> Option<u64> {
 #[test]
 fn pml_and_csv_of_one_capture_give_the_same_findings() {
     let Some(dir) = corpus("procmon") else { return };
-    let csv = dir.join("procmon-parser__UTC64Process.csv");
-    let pml = dir.join("procmon-parser__UTC64Process.pml");
-    // The capture has only SUCCESS results: select status 0 to compare every event
-    // (paths, counts, processes, operations), then the default filter.
-    for flags in [
-        vec!["--all-processes", "--status", "0x0", "--top", "0"],
-        vec!["--top", "0"],
+    // Version 9 (procmon-parser's Win10 capture) and version 7 (Noriben's 2013 XP
+    // capture, with network events and CANNOT DELETE / ACCESS DENIED results).
+    for (name, paths_all) in [
+        ("procmon-parser__UTC64Process", 246),
+        ("Noriben__Sample_09_Apr_13", 235),
     ] {
-        let mut a = vec![csv.to_str().unwrap()];
-        a.extend(flags.iter().copied());
-        let mut b = vec![pml.to_str().unwrap()];
-        b.extend(flags.iter().copied());
-        let (ca, ra, _) = run_json(&a);
-        let (cb, rb, eb) = run_json(&b);
-        assert_eq!(ca, cb, "{flags:?} {eb}");
-        assert_eq!(shape(&ra), shape(&rb), "{flags:?}");
-        assert_eq!(ra["inputs"][0]["matches"], rb["inputs"][0]["matches"]);
-        assert_eq!(rb["inputs"][0]["kind"], "procmon-pml");
+        let csv = dir.join(format!("{name}.csv"));
+        let pml = dir.join(format!("{name}.pml"));
+        // Status 0 compares every successful event (paths, counts, processes,
+        // operations); then the default filter and every failure class.
+        for flags in [
+            vec!["--all-processes", "--status", "0x0", "--top", "0"],
+            vec!["--top", "0"],
+            vec![
+                "--all-processes",
+                "--status",
+                "denied,write-protect,cannot-delete,sharing,privilege",
+                "--top",
+                "0",
+            ],
+        ] {
+            let mut a = vec![csv.to_str().unwrap()];
+            a.extend(flags.iter().copied());
+            let mut b = vec![pml.to_str().unwrap()];
+            b.extend(flags.iter().copied());
+            let (ca, ra, _) = run_json(&a);
+            let (cb, rb, eb) = run_json(&b);
+            assert_eq!(ca, cb, "{name} {flags:?} {eb}");
+            assert_eq!(shape(&ra), shape(&rb), "{name} {flags:?}");
+            assert_eq!(finding_shape(&ra), finding_shape(&rb), "{name} {flags:?}");
+            assert_eq!(ra["inputs"][0]["matches"], rb["inputs"][0]["matches"]);
+            assert_eq!(ra["inputs"][0]["rows"], rb["inputs"][0]["rows"]);
+            assert_eq!(rb["inputs"][0]["kind"], "procmon-pml");
+        }
+        let (_, all, _) = run_json(&[
+            pml.to_str().unwrap(),
+            "--all-processes",
+            "--status",
+            "0x0",
+            "--top",
+            "0",
+        ]);
+        assert_eq!(shape(&all).len(), paths_all, "{name}");
     }
-    let (_, all, _) = run_json(&[
-        pml.to_str().unwrap(),
-        "--all-processes",
-        "--status",
-        "0x0",
-        "--top",
-        "0",
-    ]);
-    assert_eq!(shape(&all).len(), 246);
 }
 
 #[test]
@@ -106,14 +122,16 @@ fn pml_event_count_equals_procmon_parsers() {
 }
 
 #[test]
-fn pml_version_7_is_refused_by_name() {
+fn unsupported_pml_versions_are_refused_by_name() {
     let Some(dir) = corpus("procmon") else { return };
-    let (code, r, err) = run_json(&[
-        dir.join("Noriben__Sample_09_Apr_13.pml").to_str().unwrap(),
-        "--all-processes",
-    ]);
+    let mut bytes = std::fs::read(dir.join("procmon-parser__UTC64Process.pml")).unwrap();
+    bytes[4] = 8;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("v8.pml");
+    std::fs::write(&path, bytes).unwrap();
+    let (code, r, err) = run_json(&[path.to_str().unwrap(), "--all-processes", "--status", "0x0"]);
     assert_eq!(code, 2);
-    assert!(err.contains("unsupported PML version 7"), "{err}");
+    assert!(err.contains("unsupported PML version 8"), "{err}");
     assert_eq!(r["inputs"][0]["status"], "failed");
     assert!(
         r["findings"].as_array().unwrap().is_empty(),
@@ -157,7 +175,11 @@ fn a_truncated_capture_yields_its_readable_prefix_and_a_named_error() {
         let expected = events_before(&full, cut);
         assert_eq!(r["inputs"][0]["rows"], expected, "cut at {cut}");
         assert_eq!(r["inputs"][0]["matches"], expected, "cut at {cut}");
-        assert_eq!(r["inputs"][0]["bad_rows"], 3400 - expected, "the unread rest is counted");
+        assert_eq!(
+            r["inputs"][0]["bad_rows"],
+            3400 - expected,
+            "the unread rest is counted"
+        );
     }
     // Header only: nothing to read, still a named error and no panic.
     let path = tmp.path().join("head.pml");

@@ -1,4 +1,7 @@
-//! Procmon's native capture format (PML, version 9), read directly on any OS.
+//! Procmon's native capture format (PML, versions 9 and 7), read directly on any OS.
+//!
+//! Version 7 (Procmon 2.x) has the same layout as far as culprit reads it (checked
+//! against the CSV twin of the 2013 corpus capture); only one operation name differs.
 //!
 //! Layout (documented in `shared/design/pml-format.md`): a 0x3A8-byte header, the
 //! event records, an array of event offsets (5 bytes each), the process table, the
@@ -57,6 +60,7 @@ pub struct Header {
     pub offsets_offset: u64,
     pub process_offset: u64,
     pub strings_offset: u64,
+    pub hosts_offset: u64,
 }
 
 /// Why a PML file cannot be read at all.
@@ -72,7 +76,7 @@ pub fn header(b: &[u8]) -> Result<Header, HeaderError> {
         return Err(HeaderError::Truncated);
     }
     let version = u32_at(b, 4).unwrap_or(0);
-    if version != 9 {
+    if version != 9 && version != 7 {
         return Err(HeaderError::Unsupported(version));
     }
     let q = |o| u64_at(b, o).unwrap_or(0);
@@ -84,6 +88,7 @@ pub fn header(b: &[u8]) -> Result<Header, HeaderError> {
         offsets_offset: q(0x248),
         process_offset: q(0x250),
         strings_offset: q(0x258),
+        hosts_offset: q(0x3A0),
     })
 }
 
@@ -183,9 +188,81 @@ fn detail_string(d: &[u8], info: u16, pos: usize) -> Option<(String, usize)> {
     Some((s, pos + len))
 }
 
+/// What decoding an event needs besides the event: pointer size, version, and the
+/// host and port names network paths are printed with.
+struct Ctx {
+    ptr: usize,
+    version: u32,
+    hosts: HashMap<[u8; 16], String>,
+    ports: HashMap<(u16, bool), String>,
+}
+
+/// Host names by IP (16 bytes, IPv4 in the first 4) and port names by (port, TCP).
+type Names = (HashMap<[u8; 16], String>, HashMap<(u16, bool), String>);
+
+/// Reads the hosts and ports tables (absent or damaged tables give empty maps: IPs and
+/// port numbers are printed instead, as Procmon does for unresolved ones).
+fn hosts_and_ports(b: &[u8], at: usize) -> Names {
+    let (mut hosts, mut ports) = (HashMap::new(), HashMap::new());
+    let mut p = at;
+    let Some(n) = u32_at(b, p) else {
+        return (hosts, ports);
+    };
+    p += 4;
+    for _ in 0..n {
+        let (Some(ip), Some(len)) = (b.get(p..p + 16), u32_at(b, p + 16)) else {
+            return (hosts, ports);
+        };
+        let Some(name) = b.get(p + 20..p + 20 + len as usize) else {
+            return (hosts, ports);
+        };
+        hosts.insert(ip.try_into().unwrap_or([0; 16]), utf16(name));
+        p += 20 + len as usize;
+    }
+    let Some(n) = u32_at(b, p) else {
+        return (hosts, ports);
+    };
+    p += 4;
+    for _ in 0..n {
+        let (Some(port), Some(tcp), Some(len)) = (u16_at(b, p), u16_at(b, p + 2), u32_at(b, p + 4))
+        else {
+            return (hosts, ports);
+        };
+        let Some(name) = b.get(p + 8..p + 8 + len as usize) else {
+            return (hosts, ports);
+        };
+        ports.insert((port, tcp != 0), utf16(name));
+        p += 8 + len as usize;
+    }
+    (hosts, ports)
+}
+
+/// `host:port` as Procmon prints a network endpoint.
+fn endpoint(ctx: &Ctx, ip: &[u8], ipv4: bool, port: u16, tcp: bool) -> String {
+    let key: [u8; 16] = ip.try_into().unwrap_or([0; 16]);
+    let host = match ctx.hosts.get(&key).filter(|h| !h.is_empty()) {
+        Some(h) => h.clone(),
+        None if ipv4 => std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string(),
+        // Procmon writes every IPv6 group, without leading zeros and without `::`.
+        None => ip
+            .chunks(2)
+            .map(|g| format!("{:x}", u16::from_be_bytes([g[0], g[1]])))
+            .collect::<Vec<_>>()
+            .join(":"),
+    };
+    let port = ctx
+        .ports
+        .get(&(port, tcp))
+        .cloned()
+        .unwrap_or_else(|| port.to_string());
+    format!("{host}:{port}")
+}
+
 /// Operation name, path and the detail text the write-intent rules read.
-fn describe(r: &Raw<'_>, ptr: usize, tid_path: u32) -> (String, String, String) {
+fn describe(r: &Raw<'_>, ctx: &Ctx, tid_path: u32) -> (String, String, String) {
+    let ptr = ctx.ptr;
     let d = r.details;
+    let mut protocol = "";
     let none = || (String::new(), String::new());
     let (path, detail, sub) = match r.class {
         names::CLASS_REGISTRY => {
@@ -263,12 +340,33 @@ fn describe(r: &Raw<'_>, ptr: usize, tid_path: u32) -> (String, String, String) 
             (path.unwrap_or_default(), String::new(), 0)
         }
         names::CLASS_PROFILING if r.op == 0 => (format!("Thread {tid_path}"), String::new(), 0),
+        names::CLASS_NETWORK => {
+            let flags = u16_at(d, 0).unwrap_or(0);
+            let tcp = flags & 4 != 0;
+            protocol = if tcp { "TCP " } else { "UDP " };
+            let path = match (d.get(8..24), d.get(24..40), u16_at(d, 40), u16_at(d, 42)) {
+                (Some(src), Some(dst), Some(sp), Some(dp)) => {
+                    format!(
+                        "{} -> {}",
+                        endpoint(ctx, src, flags & 1 != 0, sp, tcp),
+                        endpoint(ctx, dst, flags & 2 != 0, dp, tcp)
+                    )
+                }
+                _ => String::new(),
+            };
+            (path, String::new(), 0)
+        }
         _ => {
             let (p, dt) = none();
             (p, dt, 0)
         }
     };
-    (names::operation(r.class, r.op, sub), path, detail)
+    let op = match (ctx.version, r.class, r.op, sub) {
+        // Procmon 2.x (PML version 7) printed FileAllocationInformation this way.
+        (7, names::CLASS_FILE_SYSTEM, 26, 0x13) => "SetAllInformationFile".to_string(),
+        _ => names::operation(r.class, r.op, sub),
+    };
+    (format!("{protocol}{op}"), path, detail)
 }
 
 /// The image name in a `Process Start` event's command line (for captures whose
@@ -366,6 +464,13 @@ pub fn scan(
             return scan;
         }
     };
+    let (hosts, ports) = hosts_and_ports(b, h.hosts_offset as usize);
+    let ctx = Ctx {
+        ptr: h.ptr,
+        version: h.version,
+        hosts,
+        ports,
+    };
     let n = h.events as usize;
     let table_ok = (h.offsets_offset as usize)
         .checked_add(5 * n)
@@ -395,7 +500,7 @@ pub fn scan(
                 };
                 if r.class == names::CLASS_PROCESS && r.op == 5 && !from_image.contains(&r.process)
                 {
-                    let (_, image, _) = describe(&r, h.ptr, 0);
+                    let (_, image, _) = describe(&r, &ctx, 0);
                     if image.to_ascii_lowercase().ends_with(".exe") {
                         let name = image
                             .rsplit(['\\', '/'])
@@ -458,7 +563,7 @@ pub fn scan(
                 }
                 let p = proc_of(r.process);
                 let tid = u32_at(b, offsets.get(b, i).unwrap_or(0) + 4).unwrap_or(0);
-                let (op, path, detail) = describe(&r, h.ptr, tid);
+                let (op, path, detail) = describe(&r, &ctx, tid);
                 agg.add(&Event {
                     input,
                     line: i as u64 + 1,
@@ -524,7 +629,7 @@ pub fn scan(
                     if r.result != 0 || !relevant.contains(&r.process) {
                         continue;
                     }
-                    let (op, path, _) = describe(&r, h.ptr, 0);
+                    let (op, path, _) = describe(&r, &ctx, 0);
                     if !ops.contains(op.as_str()) {
                         continue;
                     }
@@ -568,8 +673,8 @@ mod tests {
         assert_eq!(header(b"PML_"), Err(HeaderError::Truncated));
         let mut h = vec![0u8; HEADER];
         h[..4].copy_from_slice(b"PML_");
-        h[4] = 7;
-        assert_eq!(header(&h), Err(HeaderError::Unsupported(7)));
+        h[4] = 8;
+        assert_eq!(header(&h), Err(HeaderError::Unsupported(8)));
         h[4] = 9;
         h[8] = 1;
         assert_eq!(header(&h).map(|h| h.ptr), Ok(8));

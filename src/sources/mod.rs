@@ -4,6 +4,7 @@
 pub mod chunks;
 pub mod open;
 pub mod pml;
+pub mod pml_event;
 pub mod pml_names;
 pub mod prefilter;
 pub mod procmon_csv;

@@ -163,6 +163,7 @@ pub struct Stats {
 }
 
 /// The outcome of reading one file: what was read, and why it stopped if it did.
+#[derive(Default)]
 pub struct FileScan {
     pub agg: Aggregate,
     pub stats: Stats,
@@ -325,11 +326,7 @@ impl<'f> ProcmonCsv<'f> {
         input: u32,
         progress: &dyn Progress,
     ) -> FileScan {
-        let mut scan = FileScan {
-            agg: Aggregate::default(),
-            stats: Stats::default(),
-            error: None,
-        };
+        let mut scan = FileScan::default();
         let mut lines_before = 1u64; // the header line
         let mut bytes_before = 0u64;
         let mut tail = false;

@@ -14,9 +14,8 @@ use std::path::Path;
 use quick_xml::Reader;
 use quick_xml::events::Event as Xml;
 
-use super::procmon_csv::{FileScan, Stats};
+use super::procmon_csv::FileScan;
 use super::recovery;
-use crate::aggregate::Aggregate;
 use crate::codes::{self, Code};
 use crate::error::SourceError;
 use crate::filter::Filter;
@@ -31,12 +30,6 @@ pub fn is_procmon_xml(head: &[u8]) -> bool {
     let start = &head[..head.len().min(4096)];
     memchr::memmem::find(start, b"<procmon>").is_some()
         || memchr::memmem::find(start, b"<procmon ").is_some()
-}
-
-/// The fields of one `<event>` (or `<process>`) being read.
-#[derive(Default)]
-struct Fields {
-    values: HashMap<&'static str, String>,
 }
 
 /// Element names culprit keeps, in events and in the process list.
@@ -66,15 +59,12 @@ pub fn scan<R: Read>(
     input: u32,
     progress: &dyn Progress,
 ) -> FileScan {
-    let mut scan = FileScan {
-        agg: Aggregate::default(),
-        stats: Stats::default(),
-        error: None,
-    };
+    let mut scan = FileScan::default();
     let mut reader = Reader::from_reader(BufReader::with_capacity(256 * 1024, text));
     reader.config_mut().trim_text(false);
     let mut buf = Vec::new();
-    let mut fields = Fields::default();
+    // The kept fields of the `<event>` or `<process>` being read.
+    let mut fields: HashMap<&'static str, String> = HashMap::new();
     let mut current: Option<&'static str> = None;
     let mut depth_kind: Option<&'static str> = None; // "event" or "process"
     let mut processes: HashMap<String, (String, String)> = HashMap::new(); // index -> (name, pid)
@@ -100,22 +90,18 @@ pub fn scan<R: Read>(
             Xml::Start(s) => match s.name().as_ref() {
                 "event" => {
                     depth_kind = Some("event");
-                    fields.values.clear();
+                    fields.clear();
                 }
                 "process" => {
                     depth_kind = Some("process");
-                    fields.values.clear();
+                    fields.clear();
                 }
                 "modulelist" => depth_kind = None,
                 n => current = depth_kind.and_then(|_| kept(n)),
             },
             Xml::Text(t) => {
                 if let Some(k) = current {
-                    fields
-                        .values
-                        .entry(k)
-                        .or_default()
-                        .push_str(&t.xml10_content());
+                    fields.entry(k).or_default().push_str(&t.xml10_content());
                 }
             }
             Xml::GeneralRef(r) => {
@@ -129,14 +115,14 @@ pub fn scan<R: Read>(
                         (_, "apos") => "'".to_string(),
                         (_, other) => format!("&{other};"),
                     };
-                    fields.values.entry(k).or_default().push_str(&ch);
+                    fields.entry(k).or_default().push_str(&ch);
                 }
             }
             Xml::End(e) => {
                 current = None;
                 match e.name().as_ref() {
                     "process" if depth_kind == Some("process") => {
-                        let f = std::mem::take(&mut fields.values);
+                        let f = std::mem::take(&mut fields);
                         if let Some(ix) = f.get("ProcessIndex") {
                             processes.insert(
                                 ix.trim().to_string(),
@@ -151,7 +137,7 @@ pub fn scan<R: Read>(
                     "modulelist" => depth_kind = Some("process"),
                     "event" if depth_kind == Some("event") => {
                         events += 1;
-                        let f = std::mem::take(&mut fields.values);
+                        let f = std::mem::take(&mut fields);
                         let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
                         let from_list = processes.get(get("ProcessIndex").trim());
                         let process = match get("Process_Name") {

@@ -72,6 +72,19 @@ pub fn keys(agg: &Aggregate) -> Vec<Key> {
     out
 }
 
+/// Key positions by (path, process, operation), for lookups while reading.
+pub fn index(keys: &[Key]) -> HashMap<(&str, &str, &str), usize> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            (
+                (k.path.as_str(), k.process.as_str(), k.operation.as_str()),
+                i,
+            )
+        })
+        .collect()
+}
+
 /// Sets each path's unrecovered count (the failures of keys that never recovered) and
 /// drops the per-file recovery state.
 pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
@@ -112,16 +125,7 @@ pub fn resolve(path: &Path, cols: &Columns, keys: &mut [Key], mmap: bool, progre
         return;
     };
     let disk_len = opened.disk_len;
-    let index: HashMap<(&str, &str, &str), usize> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            (
-                (k.path.as_str(), k.process.as_str(), k.operation.as_str()),
-                i,
-            )
-        })
-        .collect();
+    let index = index(keys);
     let mut recovered = vec![false; keys.len()];
     let threads = rayon::current_num_threads().max(1);
     let _ = with_body(opened, |body| {

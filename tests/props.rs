@@ -75,3 +75,42 @@ proptest! {
         prop_assert!(out.aggregate.paths.contains_key("hkcu\\software\\x"));
     }
 }
+
+/// A small synthetic PML capture, made once.
+fn small_pml() -> &'static [u8] {
+    static PML: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PML.get_or_init(|| {
+        let mut c = std::io::Cursor::new(Vec::new());
+        let cfg = culprit::synth::Config {
+            target_bytes: 16 * 1024,
+            ..Default::default()
+        };
+        culprit::synth::pml::write_procmon_pml(&mut c, &cfg).unwrap();
+        c.into_inner()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn pml_reader_never_panics_on_damaged_captures(
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..40),
+        cut in any::<usize>(),
+    ) {
+        let mut bytes = small_pml().to_vec();
+        for (at, v) in edits {
+            let i = at % bytes.len();
+            bytes[i] = v;
+        }
+        // Keep the magic so the PML reader is the one exercised.
+        bytes[..4].copy_from_slice(b"PML_");
+        bytes.truncate(4 + cut % bytes.len());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.pml");
+        std::fs::write(&path, &bytes).unwrap();
+        let filter = Filter { processes: ProcessSet::All, ..Filter::default() };
+        let out = scan_with(&[Input { path, explicit: true }], &filter, ScanOptions::default(), &NoProgress);
+        prop_assert_eq!(out.inputs.len(), 1);
+    }
+}

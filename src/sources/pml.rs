@@ -101,18 +101,23 @@ fn table_string(b: &[u8], strings: usize, i: u32) -> Option<String> {
     Some(utf16(b.get(strings + rel + 4..strings + rel + 4 + size)?))
 }
 
-/// The process table, or `None` when it (or the string table) is not in the file.
+/// The process table, or `None` when the table itself is not in the file. A record
+/// whose name string is unreadable keeps its index with a placeholder name.
 fn processes(b: &[u8], h: &Header) -> Option<HashMap<u32, Proc>> {
     let base = h.process_offset as usize;
     let strings = h.strings_offset as usize;
     let n = u32_at(b, base)? as usize;
     let offsets = base + 4 + 4 * n;
+    b.get(offsets..offsets + 4 * n)?;
     let mut out = HashMap::with_capacity(n);
     for i in 0..n {
         let p = base + u32_at(b, offsets + 4 * i)? as usize;
-        let index = u32_at(b, p)?;
-        let pid = u32_at(b, p + 4)?;
-        let name = table_string(b, strings, u32_at(b, p + 0x40)?)?;
+        let (Some(index), Some(pid)) = (u32_at(b, p), u32_at(b, p + 4)) else {
+            continue;
+        };
+        let name = u32_at(b, p + 0x40)
+            .and_then(|s| table_string(b, strings, s))
+            .unwrap_or_else(|| format!("<process #{index}>"));
         out.insert(index, Proc { name, pid });
     }
     Some(out)

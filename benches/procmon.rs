@@ -64,10 +64,7 @@ fn bench(c: &mut Criterion) {
         .unwrap()
         .write_all(&data)
         .unwrap();
-    let inputs = [Input {
-        path,
-        explicit: true,
-    }];
+    let inputs = [Input::file(path, true)];
     let filter = Filter::default();
     for (name, mmap) in [("scan_32MiB_mapped", true), ("scan_32MiB_streamed", false)] {
         g.bench_function(name, |b| {
@@ -92,10 +89,7 @@ fn bench(c: &mut Criterion) {
         ..Config::default()
     };
     let truth = write_procmon_pml(&mut std::fs::File::create(&pml_path).unwrap(), &cfg).unwrap();
-    let pml_inputs = [Input {
-        path: pml_path,
-        explicit: true,
-    }];
+    let pml_inputs = [Input::file(pml_path, true)];
     g.throughput(Throughput::Elements(truth.rows));
     g.bench_function("scan_pml_32MiB_events", |b| {
         b.iter(|| {

@@ -111,8 +111,9 @@ pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
     after_help = "Exit status: 0 an offending path was found, 1 nothing found, 2 usage error or an input failed."
 )]
 pub struct ScanArgs {
-    /// Files and folders (walked recursively); any mix. Procmon CSV and XML exports
-    /// and native PML captures are recognised by their content, plain or gzipped.
+    /// Files, folders (walked recursively) and zip archives (every file inside); any
+    /// mix. Procmon CSV and XML exports and native PML captures are recognised by
+    /// their content, plain or gzipped.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

@@ -1,13 +1,37 @@
-//! Turns the command line's files and folders into a sorted list of inputs.
+//! Turns the command line's files, folders and zip archives into a sorted list of
+//! inputs.
 
 use std::path::{Path, PathBuf};
 
-/// One file to read.
+use crate::sources::archive;
+
+/// One log to read: a file, or a file inside a zip archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     pub path: PathBuf,
+    /// The member's name when the log is inside the zip archive at `path`.
+    pub member: Option<String>,
     /// Named on the command line (an unreadable kind is then an error, not a note).
     pub explicit: bool,
+}
+
+impl Input {
+    /// A plain file.
+    pub fn file(path: impl Into<PathBuf>, explicit: bool) -> Input {
+        Input {
+            path: path.into(),
+            member: None,
+            explicit,
+        }
+    }
+
+    /// How reports name it: the path, or `archive.zip!member/path`.
+    pub fn display(&self) -> String {
+        match &self.member {
+            Some(m) => format!("{}!{m}", self.path.display()),
+            None => self.path.display().to_string(),
+        }
+    }
 }
 
 /// A command-line path that could not be listed.
@@ -17,36 +41,51 @@ pub struct Missing {
     pub error: std::io::Error,
 }
 
-/// Expands folders recursively (symbolic links are not followed), keeps files as
-/// given, and sorts everything by path so runs are deterministic.
+/// Expands folders recursively (symbolic links are not followed) and zip archives
+/// (each file inside is an input), keeps files as given, and sorts everything so runs
+/// are deterministic.
 pub fn discover(args: &[PathBuf]) -> (Vec<Input>, Vec<Missing>) {
     let mut inputs = Vec::new();
     let mut missing = Vec::new();
     for arg in args {
         match std::fs::metadata(arg) {
             Ok(m) if m.is_dir() => walk(arg, &mut inputs, &mut missing),
-            Ok(_) => inputs.push(Input {
-                path: arg.clone(),
-                explicit: true,
-            }),
+            Ok(_) => push(arg.clone(), true, &mut inputs, &mut missing),
             Err(error) => missing.push(Missing {
                 path: arg.clone(),
                 error,
             }),
         }
     }
-    inputs.sort_by(|a, b| a.path.cmp(&b.path).then(b.explicit.cmp(&a.explicit)));
-    inputs.dedup_by(|a, b| a.path == b.path);
+    inputs.sort_by(|a, b| {
+        (&a.path, &a.member)
+            .cmp(&(&b.path, &b.member))
+            .then(b.explicit.cmp(&a.explicit))
+    });
+    inputs.dedup_by(|a, b| a.path == b.path && a.member == b.member);
     (inputs, missing)
+}
+
+fn push(path: PathBuf, explicit: bool, inputs: &mut Vec<Input>, missing: &mut Vec<Missing>) {
+    if !archive::is_zip(&path) {
+        inputs.push(Input::file(path, explicit));
+        return;
+    }
+    match archive::members(&path) {
+        // Files inside an archive are found, not named: unknown kinds are notes.
+        Ok(names) => inputs.extend(names.into_iter().map(|m| Input {
+            path: path.clone(),
+            member: Some(m),
+            explicit: false,
+        })),
+        Err(error) => missing.push(Missing { path, error }),
+    }
 }
 
 fn walk(dir: &Path, inputs: &mut Vec<Input>, missing: &mut Vec<Missing>) {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         match entry {
-            Ok(e) if e.file_type().is_file() => inputs.push(Input {
-                path: e.into_path(),
-                explicit: false,
-            }),
+            Ok(e) if e.file_type().is_file() => push(e.into_path(), false, inputs, missing),
             Ok(_) => {}
             Err(err) => {
                 let path = err
@@ -65,6 +104,7 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, missing: &mut Vec<Missing>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     #[test]
     fn folders_expand_sorted_and_files_stay_explicit() {
@@ -96,5 +136,36 @@ mod tests {
                 ("sub/c.csv".into(), false)
             ]
         );
+    }
+
+    #[test]
+    fn zip_members_become_inputs_and_a_broken_zip_is_reported() {
+        let d = tempfile::tempdir().unwrap();
+        let zip_path = d.path().join("ticket.zip");
+        let mut w = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        for name in ["z/second.csv", "first.csv"] {
+            w.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(b"x").unwrap();
+        }
+        w.finish().unwrap();
+        let broken = d.path().join("broken.zip");
+        std::fs::write(&broken, b"PK\x03\x04 not really").unwrap();
+        let (inputs, missing) = discover(&[zip_path.clone(), broken]);
+        let shown: Vec<String> = inputs
+            .iter()
+            .map(|i| {
+                i.display()
+                    .strip_prefix(&d.path().display().to_string())
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec!["/ticket.zip!first.csv", "/ticket.zip!z/second.csv"]
+        );
+        assert!(inputs.iter().all(|i| !i.explicit));
+        assert_eq!(missing.len(), 1);
     }
 }

@@ -1,6 +1,8 @@
 //! Orchestration: every input in parallel, each through the source its content calls
 //! for, aggregates merged in input order. No flags or terminals here.
 
+use std::path::PathBuf;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -11,7 +13,7 @@ use crate::filter::Filter;
 use crate::progress::Progress;
 use crate::sources::open;
 use crate::sources::procmon_csv::{self, FileScan, Header, ProcmonCsv};
-use crate::sources::{pml, procmon_xml};
+use crate::sources::{archive, pml, procmon_xml};
 
 /// What became of one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,7 +77,7 @@ fn describe_other(head: &[u8]) -> &'static str {
     if head.starts_with(b"ElfFile\0") {
         "an EVTX event log; event logs are not read yet"
     } else if head.starts_with(b"PK\x03\x04") {
-        "a zip archive; unpack it and scan the folder"
+        "a zip archive inside an archive; unpack the outer one and scan the folder"
     } else if head.contains(&0) {
         "binary data, not a Procmon CSV export"
     } else {
@@ -85,7 +87,7 @@ fn describe_other(head: &[u8]) -> &'static str {
 
 fn summary(input: &Input) -> InputSummary {
     InputSummary {
-        path: input.path.display().to_string(),
+        path: input.display(),
         status: InputStatus::Ok,
         kind: None,
         encoding: None,
@@ -99,6 +101,17 @@ fn summary(input: &Input) -> InputSummary {
     }
 }
 
+/// Opens an input: a file (mapped when allowed) or a zip member (streamed).
+pub fn open_input(input: &Input, mmap: bool) -> std::io::Result<open::Opened> {
+    match &input.member {
+        None => open::open(&input.path, mmap),
+        Some(m) => {
+            let (reader, stored) = archive::open_member(&input.path, m)?;
+            open::from_reader(reader, stored)
+        }
+    }
+}
+
 fn scan_one(
     input: &Input,
     index: u32,
@@ -107,22 +120,20 @@ fn scan_one(
     progress: &dyn Progress,
 ) -> (InputSummary, Aggregate) {
     let mut s = summary(input);
+    // Errors name the input as reports do (`ticket.zip!member` inside archives).
+    let name = PathBuf::from(input.display());
     let fail = |mut s: InputSummary, e: SourceError| {
         s.status = InputStatus::Failed;
         s.message = Some(e.to_string());
         (s, Aggregate::default())
     };
-    let opened = match open::open(&input.path, mmap) {
+    let open_error = |source| SourceError::Open {
+        path: name.clone(),
+        source,
+    };
+    let opened = match open_input(input, mmap) {
         Ok(o) => o,
-        Err(source) => {
-            return fail(
-                s,
-                SourceError::Open {
-                    path: input.path.clone(),
-                    source,
-                },
-            );
-        }
+        Err(source) => return fail(s, open_error(source)),
     };
     s.bytes = opened.disk_len;
     s.encoding = Some(opened.encoding);
@@ -130,23 +141,15 @@ fn scan_one(
     if opened.head.starts_with(b"PML_") {
         s.kind = Some("procmon-pml");
         let r = match opened.into_bytes() {
-            Ok(bytes) => pml::scan(&input.path, &bytes, procmon.filter(), index, progress),
-            Err(source) => {
-                return fail(
-                    s,
-                    SourceError::Open {
-                        path: input.path.clone(),
-                        source,
-                    },
-                );
-            }
+            Ok(bytes) => pml::scan(&name, &bytes, procmon.filter(), index, progress),
+            Err(source) => return fail(s, open_error(source)),
         };
         return finish(s, r);
     }
     if procmon_xml::is_procmon_xml(&opened.head) {
         s.kind = Some("procmon-xml");
         let r = procmon_xml::scan(
-            &input.path,
+            &name,
             opened.into_reader(),
             procmon.filter(),
             index,
@@ -157,7 +160,8 @@ fn scan_one(
     match procmon_csv::parse_header(procmon_csv::header_line(&opened.head)) {
         Header::Procmon(cols) => {
             s.kind = Some("procmon-csv");
-            let r = procmon.scan(&input.path, opened, &cols, index, progress);
+            let reopen = || open_input(input, mmap);
+            let r = procmon.scan(&name, opened, &cols, index, progress, &reopen);
             finish(s, r)
         }
         Header::Missing { column, found } => {
@@ -166,7 +170,7 @@ fn scan_one(
             fail(
                 s,
                 SourceError::MissingColumn {
-                    path: input.path.clone(),
+                    path: name,
                     column,
                     found,
                 },
@@ -176,13 +180,7 @@ fn scan_one(
             progress.advance(s.bytes);
             let why = describe_other(&opened.head).to_string();
             if input.explicit {
-                fail(
-                    s,
-                    SourceError::Unrecognised {
-                        path: input.path.clone(),
-                        why,
-                    },
-                )
+                fail(s, SourceError::Unrecognised { path: name, why })
             } else {
                 s.status = InputStatus::Skipped;
                 s.message = Some(why);
@@ -235,7 +233,7 @@ pub fn scan_with(
     options: ScanOptions,
     progress: &dyn Progress,
 ) -> ScanOutcome {
-    let procmon = ProcmonCsv::with_options(filter, options.chunk, options.mmap);
+    let procmon = ProcmonCsv::with_options(filter, options.chunk);
     let total: u64 = inputs
         .iter()
         .filter_map(|i| std::fs::metadata(&i.path).ok())

@@ -336,3 +336,45 @@ fn a_closed_pipe_ends_quietly() {
     assert!(err.is_empty(), "{err}");
     let _ = std::io::stdout().flush();
 }
+
+#[test]
+fn a_zipped_ticket_reads_like_its_folder() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    // TSS names: <PC>_<ts>_... inside TSS_<PC>_<ts>_UEX_RDScli.zip, entries at the root.
+    let zip_path = dir.path().join("TSS_PC01_261124-071500_UEX_RDScli.zip");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(TICKET).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        w.start_file(
+            format!("logs/{name}"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        w.write_all(&std::fs::read(&path).unwrap()).unwrap();
+        names.push(name);
+    }
+    w.finish().unwrap();
+    let (code, zipped, err) = run_json(&[zip_path.to_str().unwrap(), "--top", "0"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, folder, _) = run_json(&[TICKET, "--top", "0"]);
+    assert_eq!(finding_shape(&zipped), finding_shape(&folder));
+    let zip_name = zip_path.to_str().unwrap();
+    assert_eq!(
+        zipped["findings"][0]["first_seen"]["input"],
+        format!("{zip_name}!logs/PC01_261124-072210_Procmon_dism.CSV")
+    );
+    assert_eq!(
+        input(&zipped, "!logs/PC01_msinfo32_drivers.csv")["status"],
+        "skipped"
+    );
+    assert_eq!(zipped["inputs"].as_array().unwrap().len(), names.len());
+
+    let broken = dir.path().join("broken.zip");
+    std::fs::write(&broken, b"PK\x03\x04 cut").unwrap();
+    let (code, _, err) = run(&[broken.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("broken.zip"), "{err}");
+}

@@ -51,7 +51,7 @@ proptest! {
             processes: ProcessSet::All,
             statuses: StatusSelection::parse(&["denied,write-protect,sharing,privilege,cannot-delete"]).unwrap(),
         };
-        let inputs = [Input { path, explicit: false }];
+        let inputs = [Input::file(path, false)];
         for mmap in [true, false] {
             let out = scan_with(&inputs, &filter, ScanOptions { mmap, chunk: 97 }, &NoProgress);
             prop_assert_eq!(out.inputs.len(), 1);
@@ -70,7 +70,7 @@ proptest! {
         }
         text.push_str("\"7:00:00.0 AM\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKCU\\Software\\X\",\"ACCESS DENIED\",\"\"\r\n");
         std::fs::write(&path, text).unwrap();
-        let inputs = [Input { path, explicit: true }];
+        let inputs = [Input::file(path, true)];
         let out = scan_with(&inputs, &Filter::default(), ScanOptions { mmap: true, chunk: 64 }, &NoProgress);
         prop_assert!(out.aggregate.paths.contains_key("hkcu\\software\\x"));
     }
@@ -110,7 +110,7 @@ proptest! {
         let path = dir.path().join("x.pml");
         std::fs::write(&path, &bytes).unwrap();
         let filter = Filter { processes: ProcessSet::All, ..Filter::default() };
-        let out = scan_with(&[Input { path, explicit: true }], &filter, ScanOptions::default(), &NoProgress);
+        let out = scan_with(&[Input::file(path, true)], &filter, ScanOptions::default(), &NoProgress);
         prop_assert_eq!(out.inputs.len(), 1);
     }
 }

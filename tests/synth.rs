@@ -97,10 +97,7 @@ fn report_json(path: &std::path::Path, options: ScanOptions) -> String {
         processes: ProcessSet::All,
         ..Filter::default()
     };
-    let inputs = [Input {
-        path: path.to_path_buf(),
-        explicit: true,
-    }];
+    let inputs = [Input::file(path.to_path_buf(), true)];
     let outcome = scan_with(&inputs, &filter, options, &NoProgress);
     let findings = rank(&outcome, 0);
     let mut report = Report::new(&outcome, findings, &filter);

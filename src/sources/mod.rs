@@ -1,6 +1,7 @@
 //! Log sources. Each parser depends only on the event model, the filter and the code
 //! tables; none knows about flags or terminals.
 
+pub mod archive;
 pub mod chunks;
 pub mod open;
 pub mod pml;

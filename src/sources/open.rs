@@ -78,14 +78,42 @@ fn looks_utf16le(b: &[u8]) -> bool {
     zeros_odd * 10 >= (n / 2) * 7 && zeros_even * 10 < n / 2
 }
 
-/// Opens `path`, decoding compression and text encoding. Plain UTF-8 files are
-/// mapped when `mmap` is true and streamed otherwise.
+/// Opens `path`, decoding compression and text encoding. Plain UTF-8 files (and
+/// binary formats) are mapped when `mmap` is true and streamed otherwise.
 pub fn open(path: &Path, mmap: bool) -> io::Result<Opened> {
     let file = File::open(path)?;
     let disk_len = file.metadata()?.len();
+    let opened = from_reader(Box::new(file), disk_len)?;
+    if !(mmap
+        && !opened.gzip
+        && matches!(opened.encoding, "utf-8" | "utf-8-bom" | "binary")
+        && disk_len > 0)
+    {
+        return Ok(opened);
+    }
+    // Plain content on disk: map it. The stream opened for sniffing is dropped.
+    let bom = if opened.encoding == "utf-8-bom" { 3 } else { 0 };
+    let file = File::open(path)?;
+    // SAFETY: the map is read-only and private to this process. A file truncated by
+    // another process while mapped can fault (SIGBUS); that is the documented risk of
+    // mapping, accepted for the speed of the common case (as ripgrep does).
+    let map = unsafe { Mmap::map(&file)? };
+    let head = map[bom..map.len().min(bom + HEAD)].to_vec();
+    Ok(Opened {
+        text: Text::Mapped { map, start: bom },
+        encoding: opened.encoding,
+        gzip: false,
+        disk_len,
+        head,
+    })
+}
+
+/// Sniffs and decodes any byte stream (a file, an archive member): gzip, UTF-16,
+/// BOM. `disk_len` is the stored size, for progress.
+pub fn from_reader(raw: Box<dyn Read + Send>, disk_len: u64) -> io::Result<Opened> {
     let consumed = Arc::new(AtomicU64::new(0));
     let mut raw: Box<dyn Read + Send> = Box::new(Counting {
-        inner: file,
+        inner: raw,
         count: consumed.clone(),
     });
     let magic = read_head(&mut raw, 4)?;
@@ -112,23 +140,6 @@ pub fn open(path: &Path, mmap: bool) -> io::Result<Opened> {
     } else {
         ("utf-8", None)
     };
-    let bom = if encoding == "utf-8-bom" { 3 } else { 0 };
-    if mmap && !gzip && utf16.is_none() && disk_len > 0 {
-        // Plain UTF-8 on disk: map it. The stream opened for sniffing is dropped.
-        let file = File::open(path)?;
-        // SAFETY: the map is read-only and private to this process. A file truncated
-        // by another process while mapped can fault (SIGBUS); that is the documented
-        // risk of mapping, accepted for the speed of the common case (as ripgrep does).
-        let map = unsafe { Mmap::map(&file)? };
-        let head = map[bom..map.len().min(bom + HEAD)].to_vec();
-        return Ok(Opened {
-            text: Text::Mapped { map, start: bom },
-            encoding,
-            gzip,
-            disk_len,
-            head,
-        });
-    }
     let rest: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stream));
     let mut reader: Box<dyn Read + Send> = match utf16 {
         Some(enc) => Box::new(

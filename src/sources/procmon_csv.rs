@@ -175,7 +175,6 @@ pub struct ProcmonCsv<'f> {
     filter: &'f Filter,
     literals: Prefilter,
     chunk: usize,
-    mmap: bool,
 }
 
 /// What pass 1 learns from one chunk.
@@ -224,18 +223,17 @@ impl<'f> ProcmonCsv<'f> {
     }
 
     pub fn new(filter: &'f Filter) -> ProcmonCsv<'f> {
-        Self::with_options(filter, chunks::CHUNK, true)
+        Self::with_options(filter, chunks::CHUNK)
     }
 
     /// A scanner with another chunk size (tests use tiny chunks to prove that chunked
     /// and whole-file parsing agree) and mapping turned on or off.
-    pub fn with_options(filter: &'f Filter, chunk: usize, mmap: bool) -> ProcmonCsv<'f> {
+    pub fn with_options(filter: &'f Filter, chunk: usize) -> ProcmonCsv<'f> {
         let literals = Prefilter::new(&filter.statuses.procmon_literals());
         ProcmonCsv {
             filter,
             literals,
             chunk: chunk.max(1),
-            mmap,
         }
     }
 
@@ -318,6 +316,7 @@ impl<'f> ProcmonCsv<'f> {
     }
 
     /// Scans one opened file. `input` is its index in the scan's input list.
+    /// `reopen` opens the same input again for the recovery pass.
     pub fn scan(
         &self,
         path: &Path,
@@ -325,6 +324,7 @@ impl<'f> ProcmonCsv<'f> {
         cols: &Columns,
         input: u32,
         progress: &dyn Progress,
+        reopen: &(dyn Fn() -> std::io::Result<Opened> + Sync),
     ) -> FileScan {
         let mut scan = FileScan::default();
         let mut lines_before = 1u64; // the header line
@@ -365,7 +365,7 @@ impl<'f> ProcmonCsv<'f> {
             Ok(()) if scan.agg.paths.is_empty() => {}
             Ok(()) => {
                 let mut keys = recovery::keys(&scan.agg);
-                recovery::resolve(path, cols, &mut keys, self.mmap, progress);
+                recovery::resolve(reopen, cols, &mut keys, progress);
                 recovery::finish(&mut scan.agg, &keys);
             }
         }

@@ -10,12 +10,10 @@
 //! keys as they recover, and stops as soon as none is left.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use rayon::prelude::*;
 
 use super::chunks::{self, Body};
-use super::open;
 use super::prefilter::Prefilter;
 use super::procmon_csv::{Columns, with_body};
 use super::record::LineParser;
@@ -114,14 +112,19 @@ pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
     }
 }
 
-/// Runs the recovery pass over `path` (opened again). A failure to re-read leaves
+/// Runs the recovery pass over the input (opened again with `reopen`). A failure to re-read leaves
 /// every key unrecovered.
-pub fn resolve(path: &Path, cols: &Columns, keys: &mut [Key], mmap: bool, progress: &dyn Progress) {
+pub fn resolve(
+    reopen: &(dyn Fn() -> std::io::Result<super::open::Opened> + Sync),
+    cols: &Columns,
+    keys: &mut [Key],
+    progress: &dyn Progress,
+) {
     let searchable = |k: &Key| !k.raws.is_empty();
     let Some(first) = keys.iter().filter(|k| searchable(k)).map(|k| k.last).min() else {
         return;
     };
-    let Ok(opened) = open::open(path, mmap) else {
+    let Ok(opened) = reopen() else {
         return;
     };
     let disk_len = opened.disk_len;

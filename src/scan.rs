@@ -136,6 +136,9 @@ fn scan_one(
         Err(source) => return fail(s, open_error(source)),
     };
     s.bytes = opened.disk_len;
+    if input.member.is_some() {
+        progress.add_total(opened.disk_len);
+    }
     s.encoding = Some(opened.encoding);
     s.gzip = opened.gzip;
     if opened.head.starts_with(b"PML_") {
@@ -234,8 +237,10 @@ pub fn scan_with(
     progress: &dyn Progress,
 ) -> ScanOutcome {
     let procmon = ProcmonCsv::with_options(filter, options.chunk);
+    // Archive members add their own stored size when opened (see `scan_one`).
     let total: u64 = inputs
         .iter()
+        .filter(|i| i.member.is_none())
         .filter_map(|i| std::fs::metadata(&i.path).ok())
         .map(|m| m.len())
         .sum();

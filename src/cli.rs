@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::discover::discover;
-use crate::filter::{DEFAULT_PROCESSES, Filter, ProcessSet, StatusSelection};
+use crate::filter::{
+    DEFAULT_PROCESSES, Filter, ProcessSet, StatusSelection, TimeBound, TimeWindow,
+};
 use crate::progress::Progress;
 use crate::rank::rank;
 use crate::report::{Format, Report};
@@ -142,6 +144,16 @@ pub struct ScanArgs {
     )]
     pub statuses: Vec<String>,
 
+    /// Keep records at or after this time: HH:MM[:SS[.f]] (time of day, as logged) or
+    /// YYYY-MM-DD HH:MM[:SS[.f]]. Records whose time does not parse are kept. PML
+    /// times are UTC, CSV and XML times the capturing machine's local time.
+    #[arg(long, value_name = "TIME", value_parser = TimeBound::parse, help_heading = "Filters")]
+    pub since: Option<TimeBound>,
+
+    /// Keep records at or before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", value_parser = TimeBound::parse, help_heading = "Filters")]
+    pub until: Option<TimeBound>,
+
     /// Output format (default: table).
     #[arg(short = 'f', long, value_enum, help_heading = "Output")]
     pub format: Option<Format>,
@@ -226,9 +238,14 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     } else {
         ProcessSet::only(&args.processes)
     };
+    let window = TimeWindow {
+        since: args.since,
+        until: args.until,
+    };
     let filter = Filter {
         statuses,
         processes,
+        window,
     };
     if args.threads > 0 {
         rayon::ThreadPoolBuilder::new()

@@ -4,6 +4,7 @@
 //! source. Decoding goes through [`crate::codes`] only.
 
 use crate::codes::{self, Code, StatusClass};
+use crate::model::Moment;
 
 /// The processes culprit watches when none are named: the Remote Desktop client, DISM
 /// and the servicing stack that DISM drives.
@@ -190,11 +191,93 @@ impl ProcessSet {
     }
 }
 
+/// One end of a time window: a time of day, optionally on a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeBound {
+    pub date: Option<(i32, u8, u8)>,
+    pub time_of_day_ns: u64,
+}
+
+/// A `--since`/`--until` value that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad time {0:?}: expected HH:MM[:SS[.fraction]] or YYYY-MM-DD HH:MM[:SS[.fraction]]")]
+pub struct BadTime(pub String);
+
+impl TimeBound {
+    /// Parses `07:15:31`, `7:15:31.5 PM`, `2026-11-24 07:15:31` or `2026-11-24T07:15`.
+    pub fn parse(s: &str) -> Result<TimeBound, BadTime> {
+        let t = s.trim();
+        let (date, time) = match t.split_once(['T', ' ']) {
+            Some((d, rest)) if d.contains('-') => (
+                Some(crate::timefmt::date_ymd(d).ok_or_else(|| BadTime(s.into()))?),
+                rest,
+            ),
+            _ => (None, t),
+        };
+        // `HH:MM` gets `:00` seconds, before any AM/PM designator.
+        let time = match time.split_once(' ') {
+            Some((hm, rest)) if hm.matches(':').count() == 1 => format!("{hm}:00 {rest}"),
+            None if time.matches(':').count() == 1 => format!("{time}:00"),
+            _ => time.to_string(),
+        };
+        let time_of_day_ns =
+            crate::timefmt::time_of_day_ns(&time).ok_or_else(|| BadTime(s.into()))?;
+        Ok(TimeBound {
+            date,
+            time_of_day_ns,
+        })
+    }
+
+    /// ISO-like rendering for reports (`2026-11-24 07:15:31.0000000`, `07:15:31.0000000`).
+    pub fn render(&self) -> String {
+        let ns = self.time_of_day_ns;
+        let secs = ns / 1_000_000_000;
+        let t = format!(
+            "{:02}:{:02}:{:02}.{:07}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
+            ns % 1_000_000_000 / 100
+        );
+        match self.date {
+            Some((y, m, d)) => format!("{y:04}-{m:02}-{d:02} {t}"),
+            None => t,
+        }
+    }
+
+    /// Compares with a record's time: on full dates when both have one, else on the
+    /// time of day. `None` when the record's time did not parse.
+    fn cmp(&self, m: &Moment) -> Option<std::cmp::Ordering> {
+        let tod = m.time_of_day_ns?;
+        Some(match (self.date, m.date) {
+            (Some(a), Some(b)) => (b, tod).cmp(&(a, self.time_of_day_ns)),
+            _ => tod.cmp(&self.time_of_day_ns),
+        })
+    }
+}
+
+/// `--since`/`--until`: records outside are left out. A record whose time did not
+/// parse is kept (culprit never drops what it cannot judge).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeWindow {
+    pub since: Option<TimeBound>,
+    pub until: Option<TimeBound>,
+}
+
+impl TimeWindow {
+    pub fn contains(&self, m: &Moment) -> bool {
+        use std::cmp::Ordering::{Greater, Less};
+        !(self.since.is_some_and(|b| b.cmp(m) == Some(Less))
+            || self.until.is_some_and(|b| b.cmp(m) == Some(Greater)))
+    }
+}
+
 /// The complete keep-rule of a scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     pub statuses: StatusSelection,
     pub processes: ProcessSet,
+    pub window: TimeWindow,
 }
 
 #[cfg(test)]
@@ -231,6 +314,39 @@ mod tests {
         assert_eq!(s.match_ntstatus(0xC000_046F), Some(StatusClass::Other));
         assert_eq!(s.match_ntstatus(0xC000_0022), None);
         assert!(StatusSelection::parse(&["bogus"]).is_err());
+    }
+
+    #[test]
+    fn time_windows() {
+        let at = |text: &str, date| Moment {
+            text: text.into(),
+            time_of_day_ns: crate::timefmt::time_of_day_ns(text),
+            date,
+        };
+        let w = TimeWindow {
+            since: Some(TimeBound::parse("07:15:31").unwrap()),
+            until: Some(TimeBound::parse("7:16 AM").unwrap()),
+        };
+        assert!(w.contains(&at("7:15:31.4479952 AM", None)));
+        assert!(!w.contains(&at("7:15:30.9 AM", None)));
+        assert!(!w.contains(&at("16:28:26,4129246", None)));
+        assert!(w.contains(&at("44:57.9", None)), "unparsed times are kept");
+        let d = TimeWindow {
+            since: Some(TimeBound::parse("2020-07-31 07:28").unwrap()),
+            until: None,
+        };
+        assert!(d.contains(&at("7:28:31 AM", Some((2020, 7, 31)))));
+        assert!(!d.contains(&at("9:00:00 AM", Some((2020, 7, 30)))));
+        assert_eq!(
+            TimeBound::parse("7:16 PM").unwrap().render(),
+            "19:16:00.0000000"
+        );
+        assert_eq!(
+            TimeBound::parse("2020-07-31T07:28").unwrap().render(),
+            "2020-07-31 07:28:00.0000000"
+        );
+        assert!(TimeBound::parse("yesterday").is_err());
+        assert!(TimeBound::parse("2020-13-01 07:00").is_err());
     }
 
     #[test]

@@ -378,3 +378,35 @@ fn a_zipped_ticket_reads_like_its_folder() {
     assert_eq!(code, 2);
     assert!(err.contains("broken.zip"), "{err}");
 }
+
+#[test]
+fn a_time_window_keeps_only_the_records_inside_it() {
+    let (code, r, _) = run_json(&[
+        "fixtures/procmon/default7.csv",
+        "--all-processes",
+        "--since",
+        "07:19:37.016",
+    ]);
+    assert_eq!(code, 0);
+    let mut p = paths(&r);
+    p.sort();
+    assert_eq!(
+        p,
+        vec![
+            "D:\\Mount\\Windows\\System32\\mstsc.exe",
+            "HKLM\\System\\CurrentControlSet\\Services\\SharedAccess"
+        ]
+    );
+    assert_eq!(r["filters"]["since"], "07:19:37.0160000");
+    let (_, r, _) = run_json(&[
+        "fixtures/procmon/default7.csv",
+        "--all-processes",
+        "--until",
+        "7:19:37.016 AM",
+    ]);
+    assert_eq!(r["findings"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        run(&["fixtures/procmon/default7.csv", "--since", "soon"]).0,
+        2
+    );
+}

@@ -50,6 +50,7 @@ proptest! {
         let filter = Filter {
             processes: ProcessSet::All,
             statuses: StatusSelection::parse(&["denied,write-protect,sharing,privilege,cannot-delete"]).unwrap(),
+            ..Filter::default()
         };
         let inputs = [Input::file(path, false)];
         for mmap in [true, false] {

@@ -45,6 +45,9 @@ pub struct Filters {
     pub processes: Vec<String>,
     pub all_processes: bool,
     pub statuses: Vec<String>,
+    /// `--since` / `--until`, normalised; null when not given.
+    pub since: Option<String>,
+    pub until: Option<String>,
 }
 
 /// Totals over the whole run.
@@ -98,6 +101,8 @@ impl Report {
                 processes: filter.processes.names(),
                 all_processes: filter.processes == crate::filter::ProcessSet::All,
                 statuses: filter.statuses.names(),
+                since: filter.window.since.map(|b| b.render()),
+                until: filter.window.until.map(|b| b.render()),
             },
             findings,
             inputs: outcome.inputs.clone(),

@@ -293,6 +293,10 @@ pub fn scan(
                 if !keeps(r.process) {
                     continue;
                 }
+                let time = timefmt::filetime_moment(r.filetime);
+                if !filter.window.contains(&time) {
+                    continue;
+                }
                 let p = proc_of(r.process);
                 let tid = u32_at(b, offsets.get(b, i).unwrap_or(0) + 4).unwrap_or(0);
                 let (op, path, detail) = describe(&r, &ctx, tid);
@@ -308,7 +312,7 @@ pub fn scan(
                     class,
                     result: codes::procmon_render(r.result).into(),
                     detail: detail.into(),
-                    time: timefmt::filetime_moment(r.filetime),
+                    time,
                 });
             }
             progress.advance((end - start) as u64 * bytes_per_event);

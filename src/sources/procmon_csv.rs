@@ -270,6 +270,9 @@ impl<'f> ProcmonCsv<'f> {
                 time_text.to_string()
             },
         };
+        if !self.filter.window.contains(&time) {
+            return None;
+        }
         Some(Event {
             input,
             line,

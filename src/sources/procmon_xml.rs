@@ -194,6 +194,9 @@ pub fn scan<R: Read>(
                                 date: timefmt::date_ymd(date_text),
                             },
                         };
+                        if !filter.window.contains(&ev.time) {
+                            continue;
+                        }
                         scan.agg.add(&ev);
                         keys.insert(
                             (

@@ -230,15 +230,7 @@ impl TimeBound {
 
     /// ISO-like rendering for reports (`2026-11-24 07:15:31.0000000`, `07:15:31.0000000`).
     pub fn render(&self) -> String {
-        let ns = self.time_of_day_ns;
-        let secs = ns / 1_000_000_000;
-        let t = format!(
-            "{:02}:{:02}:{:02}.{:07}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60,
-            ns % 1_000_000_000 / 100
-        );
+        let t = crate::timefmt::clock(self.time_of_day_ns);
         match self.date {
             Some((y, m, d)) => format!("{y:04}-{m:02}-{d:02} {t}"),
             None => t,

@@ -56,13 +56,9 @@ impl Moment {
     pub fn iso_local(&self) -> Option<String> {
         let (y, m, d) = self.date?;
         let ns = self.time_of_day_ns?;
-        let secs = ns / 1_000_000_000;
-        let frac = ns % 1_000_000_000 / 100;
         Some(format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
+            "{y:04}-{m:02}-{d:02}T{}",
+            crate::timefmt::clock(ns)
         ))
     }
 

@@ -104,6 +104,18 @@ pub fn date_ymd(text: &str) -> Option<(i32, u8, u8)> {
     Some((y as i32, m as u8, d as u8))
 }
 
+/// `HH:MM:SS.fffffff` (7 fractional digits, as Procmon prints) of nanoseconds since midnight.
+pub fn clock(ns: u64) -> String {
+    let secs = ns / 1_000_000_000;
+    format!(
+        "{:02}:{:02}:{:02}.{:07}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        ns % 1_000_000_000 / 100
+    )
+}
+
 /// 100-ns intervals between 1601-01-01 (FILETIME epoch) and 1970-01-01.
 const FILETIME_UNIX_OFFSET: u64 = 116_444_736_000_000_000;
 
@@ -114,14 +126,7 @@ pub fn filetime_moment(ft: u64) -> crate::model::Moment {
     let days = (ticks / 864_000_000_000) as i64;
     let tod_ticks = ticks % 864_000_000_000;
     let (y, m, d) = civil_from_days(days);
-    let secs = tod_ticks / 10_000_000;
-    let text = format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:07}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60,
-        tod_ticks % 10_000_000
-    );
+    let text = format!("{y:04}-{m:02}-{d:02}T{}Z", clock(tod_ticks * 100));
     crate::model::Moment {
         text,
         time_of_day_ns: Some(tod_ticks * 100),

@@ -362,19 +362,19 @@ pub fn file_access(mask: u32) -> String {
     mask_string(mask, FILE_GENERIC, FILE_ACCESS)
 }
 
+/// CreateFile dispositions by value, as Procmon names them.
+pub const DISPOSITIONS: [&str; 6] = [
+    "Supersede",
+    "Open",
+    "Create",
+    "OpenIf",
+    "Overwrite",
+    "OverwriteIf",
+];
+
 /// Procmon's name of a CreateFile disposition.
 pub fn disposition(d: u32) -> &'static str {
-    [
-        "Supersede",
-        "Open",
-        "Create",
-        "OpenIf",
-        "Overwrite",
-        "OverwriteIf",
-    ]
-    .get(d as usize)
-    .copied()
-    .unwrap_or("<unknown>")
+    DISPOSITIONS.get(d as usize).copied().unwrap_or("<unknown>")
 }
 
 #[cfg(test)]

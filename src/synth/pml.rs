@@ -113,17 +113,10 @@ fn details(r: &Row<'_>) -> (u32, u16, Vec<u8>) {
             } else {
                 0x8000_0000
             };
-            let disposition = [
-                "Supersede",
-                "Open",
-                "Create",
-                "OpenIf",
-                "Overwrite",
-                "OverwriteIf",
-            ]
-            .iter()
-            .position(|d| Some(*d) == field(r.detail, "Disposition"))
-            .unwrap_or(1) as u32;
+            let disposition = crate::sources::pml_names::DISPOSITIONS
+                .iter()
+                .position(|d| Some(*d) == field(r.detail, "Disposition"))
+                .unwrap_or(1) as u32;
             // Disposition and options at 0x14 of the block (64-bit), Synchronous IO Non-Alert + Non-Directory File.
             let mut tail = mask.to_le_bytes().to_vec();
             tail.extend_from_slice(&[0, 0, 0, 0]); // no impersonation SID, padding

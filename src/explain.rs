@@ -84,7 +84,8 @@ const ENTRY_TABLES: [Table; 6] = [
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Meaning {
     pub table: Table,
-    pub value: String,
+    #[serde(serialize_with = "as_hex")]
+    pub value: u32,
     /// Every name the table gives the value (aliases included), preferred first.
     pub names: Vec<String>,
     pub message: String,
@@ -185,7 +186,7 @@ fn meaning(table: Table, value: u32, relation: Option<String>) -> Option<Meaning
         let word = codes::procmon_word(value).filter(|w| !w.is_empty())?;
         return Some(Meaning {
             table,
-            value: format!("0x{value:08X}"),
+            value,
             names: vec![word.to_string()],
             message: "the word Procmon prints in its Result column for this NTSTATUS".to_string(),
             source: None,
@@ -207,7 +208,7 @@ fn meaning(table: Table, value: u32, relation: Option<String>) -> Option<Meaning
             .filter(|_| table == Table::Hresult && value & 0xFFFF_0000 == 0x8007_0000)?;
         return Some(Meaning {
             table,
-            value: format!("0x{value:08X}"),
+            value,
             names: Vec::new(),
             message: format!("HRESULT_FROM_WIN32({w}) = {}: {}", win.name, win.message),
             source: None,
@@ -223,7 +224,7 @@ fn meaning(table: Table, value: u32, relation: Option<String>) -> Option<Meaning
     names.dedup();
     Some(Meaning {
         table,
-        value: format!("0x{value:08X}"),
+        value,
         names,
         message: rows
             .iter()
@@ -259,8 +260,9 @@ fn push_ntstatus_of_win32(out: &mut Vec<Meaning>, value: u32, w: u32) {
     }
 }
 
-fn hex_value(m: &Meaning) -> u32 {
-    u32::from_str_radix(&m.value[2..], 16).unwrap_or(0)
+/// Serializes a code as `0x%08X`, the form every table prints.
+fn as_hex<S: serde::Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("0x{v:08X}"))
 }
 
 /// The same failure in the other spaces.
@@ -329,7 +331,7 @@ fn related(value: u32) -> Vec<Meaning> {
     let nts: Vec<u32> = out
         .iter()
         .filter(|m| m.table == Table::Ntstatus)
-        .map(hex_value)
+        .map(|m| m.value)
         .collect();
     for nt in nts {
         push(
@@ -379,7 +381,7 @@ pub fn explain(query: &str) -> Result<Explanation, ExplainError> {
     let codes_of = |m: &Meaning| {
         m.table.space().map(|space| Code {
             space,
-            value: hex_value(m),
+            value: m.value,
         })
     };
     let all: Vec<Code> = meanings
@@ -486,7 +488,7 @@ mod tests {
         assert_eq!(e.class, Some(StatusClass::WriteProtect));
         assert!(e.undefined_in.is_empty());
         let wp = explain("STATUS_MEDIA_WRITE_PROTECTED").unwrap();
-        assert!(wp.related.iter().any(|m| m.value == "0x80070013"));
+        assert!(wp.related.iter().any(|m| m.value == 0x8007_0013));
         assert!(wp.hresult_fields.is_none() && wp.ntstatus_fields.is_some());
     }
 

@@ -29,7 +29,7 @@ pub fn write_text(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
             .unwrap_or_default();
         writeln!(
             out,
-            "  {lead}{} {} {names}{msg}{src}",
+            "  {lead}{} 0x{:08X} {names}{msg}{src}",
             m.table.title(),
             m.value
         )?;

@@ -232,7 +232,7 @@ pub fn scan(
                 };
                 if r.class == names::CLASS_PROCESS && r.op == 5 && !from_image.contains(&r.process)
                 {
-                    let (_, image, _) = describe(&r, &ctx, 0);
+                    let (_, image, _) = describe(&r, &ctx);
                     if image.to_ascii_lowercase().ends_with(".exe") {
                         let name = image
                             .rsplit(['\\', '/'])
@@ -298,8 +298,7 @@ pub fn scan(
                     continue;
                 }
                 let p = proc_of(r.process);
-                let tid = u32_at(b, offsets.get(b, i).unwrap_or(0) + 4).unwrap_or(0);
-                let (op, path, detail) = describe(&r, &ctx, tid);
+                let (op, path, detail) = describe(&r, &ctx);
                 agg.add(&Event {
                     input,
                     line: i as u64 + 1,
@@ -356,7 +355,7 @@ pub fn scan(
                     if r.result != 0 || !relevant.contains(&r.process) {
                         continue;
                     }
-                    let (op, path, _) = describe(&r, &ctx, 0);
+                    let (op, path, _) = describe(&r, &ctx);
                     if !ops.contains(op.as_str()) {
                         continue;
                     }

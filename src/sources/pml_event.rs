@@ -32,6 +32,7 @@ pub(crate) fn utf16(b: &[u8]) -> String {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Raw<'a> {
     pub process: u32,
+    pub tid: u32,
     pub class: u32,
     pub op: u16,
     pub filetime: u64,
@@ -57,6 +58,7 @@ pub(crate) fn raw_event(b: &[u8], off: usize, ptr: usize) -> Option<Raw<'_>> {
     }
     Some(Raw {
         process: u32_at(b, off)?,
+        tid: u32_at(b, off + 4)?,
         class: u32_at(b, off + 8)?,
         op: u16_at(b, off + 0xC)?,
         filetime: u64_at(b, off + 0x1C)?,
@@ -151,7 +153,7 @@ pub(crate) fn endpoint(ctx: &Ctx, ip: &[u8], ipv4: bool, port: u16, tcp: bool) -
 }
 
 /// Operation name, path and the detail text the write-intent rules read.
-pub(crate) fn describe(r: &Raw<'_>, ctx: &Ctx, tid_path: u32) -> (String, String, String) {
+pub(crate) fn describe(r: &Raw<'_>, ctx: &Ctx) -> (String, String, String) {
     let ptr = ctx.ptr;
     let d = r.details;
     let mut protocol = "";
@@ -230,7 +232,7 @@ pub(crate) fn describe(r: &Raw<'_>, ctx: &Ctx, tid_path: u32) -> (String, String
             };
             (path.unwrap_or_default(), String::new(), 0)
         }
-        names::CLASS_PROFILING if r.op == 0 => (format!("Thread {tid_path}"), String::new(), 0),
+        names::CLASS_PROFILING if r.op == 0 => (format!("Thread {}", r.tid), String::new(), 0),
         names::CLASS_NETWORK => {
             let flags = u16_at(d, 0).unwrap_or(0);
             let tcp = flags & 4 != 0;
@@ -302,6 +304,7 @@ mod tests {
         d.extend_from_slice(&cmd);
         let r = Raw {
             process: 1,
+            tid: 0,
             class: names::CLASS_PROCESS,
             op: 7,
             filetime: 0,

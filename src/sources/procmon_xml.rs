@@ -7,7 +7,7 @@
 //! `<processlist>`. Recovery is judged in the same pass: a key recovers when a SUCCESS
 //! of the same process, path and operation follows its last failure.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Read};
 use std::path::Path;
 
@@ -70,7 +70,7 @@ pub fn scan<R: Read>(
     let mut processes: HashMap<String, (String, String)> = HashMap::new(); // index -> (name, pid)
     // Recovery state: key -> (denials, recovered since the last denial).
     let mut keys: HashMap<(String, String, String), bool> = HashMap::new();
-    let mut wanted_pairs: HashMap<(String, String), ()> = HashMap::new();
+    let mut wanted_pairs: HashSet<(String, String)> = HashSet::new();
     let mut events = 0u64;
     let mut reported = 0u64;
     loop {
@@ -156,7 +156,7 @@ pub fn scan<R: Read>(
                         let operation = get("Operation").trim();
                         let pair = (process.to_lowercase(), operation.to_string());
                         if status == 0 {
-                            if wanted_pairs.contains_key(&pair) {
+                            if wanted_pairs.contains(&pair) {
                                 let key = (
                                     pathnorm::key(&pathnorm::normalize(get("Path"))),
                                     pair.0,
@@ -206,7 +206,7 @@ pub fn scan<R: Read>(
                             ),
                             false,
                         );
-                        wanted_pairs.insert(pair, ());
+                        wanted_pairs.insert(pair);
                         let pos = reader.buffer_position();
                         if pos >= reported + (1 << 20) {
                             progress.advance(pos - reported);

@@ -20,6 +20,7 @@ pub enum Table {
     RdpDisconnect,
     RdpExtendedDisconnect,
     Servicing,
+    SetupUpgrade,
     Procmon,
 }
 
@@ -32,6 +33,7 @@ impl Table {
             Table::RdpDisconnect => "rdp-disconnect",
             Table::RdpExtendedDisconnect => "rdp-extended-disconnect",
             Table::Servicing => "servicing",
+            Table::SetupUpgrade => "setup-upgrade",
             Table::Procmon => "procmon",
         }
     }
@@ -45,6 +47,7 @@ impl Table {
             Table::RdpDisconnect => "Remote Desktop disconnect reason",
             Table::RdpExtendedDisconnect => "Remote Desktop extended disconnect reason",
             Table::Servicing => "Servicing (CBS/DISM) code",
+            Table::SetupUpgrade => "Windows Setup (upgrade) code",
             Table::Procmon => "Procmon result",
         }
     }
@@ -57,6 +60,7 @@ impl Table {
             Table::RdpDisconnect => tables::RDP_DISCONNECT,
             Table::RdpExtendedDisconnect => tables::RDP_EXTENDED_DISCONNECT,
             Table::Servicing => tables::SERVICING,
+            Table::SetupUpgrade => tables::SETUP_UPGRADE,
             Table::Procmon => &[],
         }
     }
@@ -65,19 +69,20 @@ impl Table {
         match self {
             Table::Ntstatus | Table::Procmon => Some(Space::NtStatus),
             Table::Win32 => Some(Space::Win32),
-            Table::Hresult | Table::Servicing => Some(Space::HResult),
+            Table::Hresult | Table::Servicing | Table::SetupUpgrade => Some(Space::HResult),
             _ => None,
         }
     }
 }
 
-const ENTRY_TABLES: [Table; 6] = [
+const ENTRY_TABLES: [Table; 7] = [
     Table::Ntstatus,
     Table::Win32,
     Table::Hresult,
     Table::RdpDisconnect,
     Table::RdpExtendedDisconnect,
     Table::Servicing,
+    Table::SetupUpgrade,
 ];
 
 /// What one table says about a value.
@@ -238,6 +243,29 @@ fn meaning(table: Table, value: u32, relation: Option<String>) -> Option<Meaning
     })
 }
 
+/// Windows Setup codes carry one text per extend code (`0xC1900101 - 0x4000D`): one
+/// meaning per row, each row's note naming its extend code.
+fn setup_meanings(value: u32) -> Vec<Meaning> {
+    let rows = Table::SetupUpgrade.rows();
+    let start = rows.partition_point(|e| e.value < value);
+    rows[start..]
+        .iter()
+        .take_while(|e| e.value == value)
+        .map(|e| Meaning {
+            table: Table::SetupUpgrade,
+            value,
+            names: Some(e.name.to_string())
+                .filter(|n| !n.is_empty())
+                .into_iter()
+                .collect(),
+            message: e.message.to_string(),
+            source: Some(e.extra.to_string()).filter(|s| !s.is_empty()),
+            note: Some(e.note.to_string()).filter(|s| !s.is_empty()),
+            relation: None,
+        })
+        .collect()
+}
+
 fn push(out: &mut Vec<Meaning>, value: u32, t: Table, v: u32, why: String) {
     if v != value
         && let Some(m) = meaning(t, v, Some(why))
@@ -249,7 +277,7 @@ fn push(out: &mut Vec<Meaning>, value: u32, t: Table, v: u32, why: String) {
 
 /// Pushes the NTSTATUS values that map to Win32 code `w`.
 fn push_ntstatus_of_win32(out: &mut Vec<Meaning>, value: u32, w: u32) {
-    for &(nt, _) in codes::NTSTATUS_TO_WIN32.iter().filter(|(_, ww)| *ww == w) {
+    for nt in codes::ntstatus_of_win32(w) {
         push(
             out,
             value,
@@ -293,7 +321,7 @@ fn related(value: u32) -> Vec<Meaning> {
     }
     // NTSTATUS -> Win32, HRESULT_FROM_NT.
     if value >> 30 != 0 && !codes::entries(Space::NtStatus, value).is_empty() {
-        if let Some(&(_, w)) = codes::NTSTATUS_TO_WIN32.iter().find(|(nt, _)| *nt == value) {
+        if let Some(w) = codes::ntstatus_to_win32(value).filter(|&w| w != value) {
             push(
                 &mut out,
                 value,
@@ -358,7 +386,10 @@ pub fn explain(query: &str) -> Result<Explanation, ExplainError> {
     tables.push(Table::Procmon);
     let meanings: Vec<Meaning> = tables
         .iter()
-        .filter_map(|&t| meaning(t, value, None))
+        .flat_map(|&t| match t {
+            Table::SetupUpgrade => setup_meanings(value),
+            _ => meaning(t, value, None).into_iter().collect(),
+        })
         .collect();
     let related = related(value);
     let is_nt = meanings.iter().any(|m| m.table == Table::Ntstatus);
@@ -497,6 +528,40 @@ mod tests {
         let e = explain("0x800f081f").unwrap();
         assert_eq!(e.meanings[0].table, Table::Servicing);
         assert!(!e.undefined_in.contains(&Table::Hresult));
+    }
+
+    #[test]
+    fn setup_codes_list_every_extend_code() {
+        let e = explain("0xC1900101").unwrap();
+        let setup: Vec<&Meaning> = e
+            .meanings
+            .iter()
+            .filter(|m| m.table == Table::SetupUpgrade)
+            .collect();
+        let rows = tables::SETUP_UPGRADE
+            .iter()
+            .filter(|r| r.value == 0xC190_0101)
+            .count();
+        assert!(rows > 1);
+        assert_eq!(setup.len(), rows);
+        assert!(setup.iter().any(|m| {
+            m.note
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("extend 0x4000D")
+        }));
+        assert!(!e.undefined_in.contains(&Table::Hresult));
+    }
+
+    #[test]
+    fn unnamed_servicing_success_codes_decode() {
+        let e = explain("0xf0801").unwrap();
+        let m = e
+            .meanings
+            .iter()
+            .find(|m| m.table == Table::Servicing)
+            .unwrap();
+        assert!(m.names.is_empty() && m.message.contains("Trusted Installer"));
     }
 
     #[test]

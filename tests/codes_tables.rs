@@ -110,6 +110,30 @@ fn every_tsv_row_is_found_by_value_and_by_name() {
         }
         assert_eq!(m.message, cols[1], "0x{v:08X}");
     }
+    // Several rows per value (one per extend code): each row is its own meaning.
+    for (v, cols) in tsv(&dir, "setup-upgrade.tsv") {
+        let e = explain(&format!("0x{v:08X}")).unwrap();
+        assert!(
+            e.meanings.iter().any(|m| m.table == Table::SetupUpgrade
+                && m.message == cols[1]
+                && m.note.as_deref().unwrap_or("") == cols.get(3).map_or("", |s| s.as_str())
+                && (cols[0].is_empty() || m.names.contains(&cols[0]))),
+            "0x{v:08X} {}",
+            cols.get(3).map_or("", |s| s.as_str())
+        );
+    }
+}
+
+#[test]
+fn every_ntstatus_win32_pair_maps_and_reverses() {
+    let Some(dir) = codes_dir() else { return };
+    let rows = tsv(&dir, "ntstatus-win32.tsv");
+    assert!(rows.len() > 2000);
+    for (nt, cols) in rows {
+        let w = u32::from_str_radix(cols[0].trim_start_matches("0x"), 16).unwrap();
+        assert_eq!(codes::ntstatus_to_win32(nt), Some(w), "0x{nt:08X}");
+        assert!(codes::ntstatus_of_win32(w).any(|n| n == nt), "0x{nt:08X}");
+    }
 }
 
 #[test]

@@ -214,18 +214,43 @@ pub static NOT_DENIALS: &[(Space, u32, &str)] = &[
     ),
 ];
 
-/// NTSTATUS values and the Win32 code `RtlNtStatusToDosError` gives them, for the
-/// classified codes (what an NTSTATUS in a trace becomes in an API's `GetLastError`).
-pub static NTSTATUS_TO_WIN32: &[(u32, u32)] = &[
-    (0xC000_0022, 5),    // STATUS_ACCESS_DENIED -> ERROR_ACCESS_DENIED
-    (0xC000_0121, 5),    // STATUS_CANNOT_DELETE -> ERROR_ACCESS_DENIED
-    (0xC000_00CA, 65),   // STATUS_NETWORK_ACCESS_DENIED -> ERROR_NETWORK_ACCESS_DENIED
-    (0xC000_00A2, 19),   // STATUS_MEDIA_WRITE_PROTECTED -> ERROR_WRITE_PROTECT
-    (0xC000_0061, 1314), // STATUS_PRIVILEGE_NOT_HELD -> ERROR_PRIVILEGE_NOT_HELD
-    (0xC000_0043, 32),   // STATUS_SHARING_VIOLATION -> ERROR_SHARING_VIOLATION
-    (0xC000_0034, 2),    // STATUS_OBJECT_NAME_NOT_FOUND -> ERROR_FILE_NOT_FOUND
-    (0xC000_003A, 3),    // STATUS_OBJECT_PATH_NOT_FOUND -> ERROR_PATH_NOT_FOUND
-];
+/// The Win32 code `RtlNtStatusToDosError` returns for an NTSTATUS (what a status in
+/// a trace becomes in an API's `GetLastError`), from the complete mapping list in
+/// `shared/codes/ntstatus-win32.tsv` plus the function's documented rules: 0 stays 0,
+/// `0xDxxxxxxx` reads as `0xCxxxxxxx`, customer codes pass through, and
+/// `0xC001xxxx` / `0x8007xxxx` / `0xC007xxxx` carry the Win32 code in their low 16
+/// bits. `None` where Windows answers `ERROR_MR_MID_NOT_FOUND` (no mapping).
+pub fn ntstatus_to_win32(status: u32) -> Option<u32> {
+    if status == 0 {
+        return Some(0);
+    }
+    if status & 0x2000_0000 != 0 {
+        return Some(status);
+    }
+    let status = if status & 0xF000_0000 == 0xD000_0000 {
+        status & !0x1000_0000
+    } else {
+        status
+    };
+    if matches!(
+        status & 0xFFFF_0000,
+        0xC001_0000 | 0x8007_0000 | 0xC007_0000
+    ) {
+        return Some(status & 0xFFFF);
+    }
+    let t = tables::NTSTATUS_WIN32;
+    t.binary_search_by_key(&status, |&(nt, _)| nt)
+        .ok()
+        .map(|i| t[i].1)
+}
+
+/// Every NTSTATUS the mapping list sends to Win32 code `win32`, in value order.
+pub fn ntstatus_of_win32(win32: u32) -> impl Iterator<Item = u32> {
+    tables::NTSTATUS_WIN32
+        .iter()
+        .filter(move |&&(_, w)| w == win32)
+        .map(|&(nt, _)| nt)
+}
 
 /// `HRESULT_FROM_WIN32`.
 pub const fn hresult_from_win32(code: u32) -> u32 {
@@ -519,28 +544,22 @@ mod tests {
     }
 
     #[test]
-    fn nt_to_win32_pairs_agree_on_the_class() {
-        for &(nt, w) in NTSTATUS_TO_WIN32 {
-            let (a, b) = (
-                classify(Code::ntstatus(nt)),
-                classify(Code {
-                    space: Space::Win32,
-                    value: w,
-                }),
-            );
-            // STATUS_CANNOT_DELETE surfaces as plain ERROR_ACCESS_DENIED.
-            if a != Some(StatusClass::CannotDelete) {
-                assert_eq!(a, b, "0x{nt:08X} -> {w}");
-            }
-            assert!(
-                Code {
-                    space: Space::Win32,
-                    value: w
-                }
-                .name()
-                .is_some()
-            );
-        }
+    fn nt_to_win32_follows_the_mapping_list_and_its_rules() {
+        // Pairs checked by hand in SOURCES.md §7.
+        assert_eq!(ntstatus_to_win32(0xC000_0022), Some(5));
+        assert_eq!(ntstatus_to_win32(0xC000_0056), Some(5)); // STATUS_DELETE_PENDING
+        assert_eq!(ntstatus_to_win32(0xC000_0121), Some(5)); // STATUS_CANNOT_DELETE
+        assert_eq!(ntstatus_to_win32(0xC000_00A2), Some(19));
+        assert_eq!(ntstatus_to_win32(0xC000_0061), Some(1314));
+        // The function's rules, not rows.
+        assert_eq!(ntstatus_to_win32(0), Some(0));
+        assert_eq!(ntstatus_to_win32(0xD000_0022), Some(5));
+        assert_eq!(ntstatus_to_win32(0x8007_0005), Some(5));
+        assert_eq!(ntstatus_to_win32(0xE000_1234), Some(0xE000_1234));
+        assert_eq!(ntstatus_to_win32(0xC0FF_EE00), None);
+        let to_denied: Vec<u32> = ntstatus_of_win32(5).collect();
+        assert!(to_denied.contains(&0xC000_0056) && to_denied.contains(&0xC000_0022));
+        assert!(to_denied.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::codes::{Code, StatusClass};
-use crate::intent::intent;
-use crate::model::{Event, Intent, Moment};
+use crate::intent::{Access, access};
+use crate::model::{Event, Moment};
 use crate::pathnorm::{self, PathKind};
 
 /// How many raw records each path keeps as evidence.
@@ -39,7 +39,8 @@ pub struct Sample {
     pub detail: String,
 }
 
-/// A (process, operation) pair on one path in one input: the unit of "recovery".
+/// A (process, operation, refused access) on one path in one input: the unit of
+/// "recovery".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct KeyState {
     /// Denials seen for this key.
@@ -58,6 +59,10 @@ pub struct PathAgg {
     pub raw: HashMap<String, u64>,
     pub count: u64,
     pub write_intent: u64,
+    /// Failures that were only `Maximum Allowed` probes.
+    pub probes: u64,
+    /// Every right refused on this path (union over its failures).
+    pub refused: Access,
     /// Denials with no later SUCCESS of the same process, path and operation.
     /// Filled in after the recovery pass of each input.
     pub unrecovered: u64,
@@ -70,8 +75,9 @@ pub struct PathAgg {
     pub first: Option<Occurrence>,
     pub last: Option<Occurrence>,
     pub samples: Vec<Sample>,
-    /// Recovery keys of the input being read: (lower-case process, operation).
-    pub keys: HashMap<(String, String), KeyState>,
+    /// Recovery keys of the input being read: (lower-case process, operation, access
+    /// refused).
+    pub keys: HashMap<(String, String, Access), KeyState>,
 }
 
 /// Aggregates keyed by the lower-case normalised path.
@@ -92,9 +98,14 @@ impl Aggregate {
         *p.spellings.entry(display).or_default() += 1;
         *p.raw.entry(ev.path.to_string()).or_default() += 1;
         p.count += 1;
-        if intent(&ev.operation, &ev.detail) == Intent::Write {
+        let asked = access(&ev.operation, &ev.detail);
+        if asked.writes() {
             p.write_intent += 1;
         }
+        if asked.is_probe() {
+            p.probes += 1;
+        }
+        p.refused = p.refused.with(asked);
         *p.classes.entry(ev.class).or_default() += 1;
         *p.codes.entry(ev.code).or_default() += 1;
         *p.operations.entry(ev.operation.to_string()).or_default() += 1;
@@ -128,7 +139,7 @@ impl Aggregate {
         }
         let k = p
             .keys
-            .entry((proc_key, ev.operation.to_string()))
+            .entry((proc_key, ev.operation.to_string(), asked))
             .or_default();
         k.denials += 1;
         k.last_offset = k.last_offset.max(ev.offset);
@@ -180,6 +191,8 @@ impl PathAgg {
         }
         self.count += q.count;
         self.write_intent += q.write_intent;
+        self.probes += q.probes;
+        self.refused = self.refused.with(q.refused);
         self.unrecovered += q.unrecovered;
         for (k, v) in q.classes {
             *self.classes.entry(k).or_default() += v;

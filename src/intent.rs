@@ -7,94 +7,172 @@
 
 use crate::model::Intent;
 
-/// Operations that change their target whatever the detail says.
-const WRITE_OPERATIONS: &[&str] = &[
-    "WriteFile",
-    "SetBasicInformationFile",
-    "SetDispositionInformationFile",
-    "SetDispositionInformationEx",
-    "SetRenameInformationFile",
-    "SetRenameInformationEx",
-    "SetEndOfFileInformationFile",
-    "SetAllocationInformationFile",
-    "SetLinkInformationFile",
-    "SetValidDataLengthInformationFile",
-    "SetSecurityFile",
-    "SetEAFile",
-    "SetShortNameInformationFile",
-    "RegSetValue",
-    "RegCreateKey",
-    "RegDeleteKey",
-    "RegDeleteValue",
-    "RegSetInfoKey",
-    "RegSetKeySecurity",
-    "RegRenameKey",
-    "RegRestoreKey",
+/// What an operation asked of its target, as a set of rights. Recovery compares these:
+/// a later SUCCESS recovers a refusal only when it obtained every right that was
+/// refused (a Generic Write refused then a Generic Read granted is no recovery).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Access(u8);
+
+impl Access {
+    /// Nothing known beyond looking (queries, reads, opens for read).
+    pub const READ: Access = Access(1);
+    /// Change the data, attributes, extended attributes or values; create.
+    pub const WRITE: Access = Access(2);
+    /// Delete or rename.
+    pub const DELETE: Access = Access(4);
+    /// Change the security descriptor (WRITE_DAC, WRITE_OWNER).
+    pub const SECURITY: Access = Access(8);
+    /// `Maximum Allowed`: a probe for whatever the ACL grants, refused only when it
+    /// grants nothing at all.
+    pub const PROBE: Access = Access(16);
+    /// Everything (`Generic All`, `All Access`).
+    pub const ALL: Access = Access(1 | 2 | 4 | 8);
+
+    /// The union of two sets.
+    pub const fn with(self, other: Access) -> Access {
+        Access(self.0 | other.0)
+    }
+
+    /// Whether this set holds every right of `other`.
+    pub const fn covers(self, other: Access) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether any right changes the target.
+    pub const fn writes(self) -> bool {
+        self.0 & (Access::WRITE.0 | Access::DELETE.0 | Access::SECURITY.0) != 0
+    }
+
+    /// Whether this is only a `Maximum Allowed` probe.
+    pub const fn is_probe(self) -> bool {
+        self.0 == Access::PROBE.0
+    }
+
+    /// The raw bits (stable; used as part of recovery keys).
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+}
+
+/// Operations that change their target whatever the detail says, and the right each needs.
+const WRITE_OPERATIONS: &[(&str, Access)] = &[
+    ("WriteFile", Access::WRITE),
+    ("SetBasicInformationFile", Access::WRITE),
+    ("SetDispositionInformationFile", Access::DELETE),
+    ("SetDispositionInformationEx", Access::DELETE),
+    ("SetRenameInformationFile", Access::DELETE),
+    ("SetRenameInformationEx", Access::DELETE),
+    ("SetEndOfFileInformationFile", Access::WRITE),
+    ("SetAllocationInformationFile", Access::WRITE),
+    ("SetLinkInformationFile", Access::WRITE),
+    ("SetValidDataLengthInformationFile", Access::WRITE),
+    ("SetSecurityFile", Access::SECURITY),
+    ("SetEAFile", Access::WRITE),
+    ("SetShortNameInformationFile", Access::WRITE),
+    ("RegSetValue", Access::WRITE),
+    ("RegCreateKey", Access::WRITE),
+    ("RegDeleteKey", Access::DELETE),
+    ("RegDeleteValue", Access::WRITE),
+    ("RegSetInfoKey", Access::WRITE),
+    ("RegSetKeySecurity", Access::SECURITY),
+    ("RegRenameKey", Access::WRITE),
+    ("RegRestoreKey", Access::WRITE),
 ];
 
-/// Access rights (as Procmon spells them in `Desired Access`) that modify the target.
-const WRITE_ACCESS: &[&str] = &[
-    "generic write",
-    "generic all",
-    "all access",
-    "write data",
-    "add file",
-    "append data",
-    "add subdirectory",
-    "write ea",
-    "write attributes",
-    "delete",
-    "write dac",
-    "write owner",
-    "set value",
-    "create sub key",
-    "create link",
+/// Access rights as Procmon spells them in `Desired Access`, and what each asks.
+/// Anything not listed (Read Data, Read Attributes, Synchronize, Query Value, ...) reads.
+const ACCESS_RIGHTS: &[(&str, Access)] = &[
+    ("generic write", Access::WRITE),
+    ("generic all", Access::ALL),
+    ("all access", Access::ALL),
+    ("write data", Access::WRITE),
+    ("add file", Access::WRITE),
+    ("append data", Access::WRITE),
+    ("add subdirectory", Access::WRITE),
+    ("write ea", Access::WRITE),
+    ("write attributes", Access::WRITE),
+    ("delete", Access::DELETE),
+    ("write dac", Access::SECURITY),
+    ("write owner", Access::SECURITY),
+    ("set value", Access::WRITE),
+    ("create sub key", Access::WRITE),
+    ("create link", Access::WRITE),
+    ("maximum allowed", Access::PROBE),
 ];
 
-/// Whether one `Desired Access` item asks to write. Procmon joins synonyms with `/`
+fn right(item: &str) -> Option<Access> {
+    ACCESS_RIGHTS
+        .iter()
+        .find(|(name, _)| *name == item)
+        .map(|&(_, a)| a)
+}
+
+/// What one `Desired Access` item asks. Procmon joins synonyms with `/`
 /// (`Write Data/Add File`) and generic rights too (`Generic Read/Write`, registry
 /// `Read/Write`).
-fn access_writes(item: &str) -> bool {
+fn access_of_item(item: &str) -> Access {
     let item = item.to_ascii_lowercase();
-    if WRITE_ACCESS.contains(&item.as_str()) {
-        return true;
+    if let Some(a) = right(&item) {
+        return a;
     }
     let rest = item.strip_prefix("generic ").unwrap_or(&item);
-    rest.split('/').any(|part| {
-        part == "write"
-            || part == "all"
-            || WRITE_ACCESS.contains(&part)
-            || WRITE_ACCESS.contains(&format!("generic {part}").as_str())
+    rest.split('/').fold(Access::READ, |acc, part| {
+        let a = match part {
+            "write" => Access::WRITE,
+            "all" => Access::ALL,
+            _ => right(part)
+                .or_else(|| right(&format!("generic {part}")))
+                .unwrap_or(Access::READ),
+        };
+        acc.with(a)
     })
 }
 
 /// Dispositions that create or replace the file.
 const WRITE_DISPOSITIONS: &[&str] = &["create", "openif", "overwrite", "overwriteif", "supersede"];
 
-/// Classifies one operation by its name and Detail text.
-pub fn intent(operation: &str, detail: &str) -> Intent {
+/// What an operation asked of its target, from its name and Detail text.
+pub fn access(operation: &str, detail: &str) -> Access {
     let op = operation.trim();
-    if WRITE_OPERATIONS.iter().any(|w| w.eq_ignore_ascii_case(op)) {
-        return Intent::Write;
-    }
-    if let Some(access) = field(detail, "Desired Access")
-        && access.split(',').any(|a| access_writes(a.trim()))
-    {
-        return Intent::Write;
+    let mut acc = WRITE_OPERATIONS
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(op))
+        .map_or(Access::default(), |&(_, a)| a);
+    if let Some(desired) = field(detail, "Desired Access") {
+        for item in desired.split(',') {
+            acc = acc.with(access_of_item(item.trim()));
+        }
     }
     if let Some(disp) = field(detail, "Disposition")
         && WRITE_DISPOSITIONS
             .iter()
             .any(|d| d.eq_ignore_ascii_case(disp.trim()))
     {
-        return Intent::Write;
+        acc = acc.with(Access::WRITE);
     }
     if let Some(opts) = field(detail, "Options")
         && opts.to_ascii_lowercase().contains("delete on close")
     {
-        return Intent::Write;
+        acc = acc.with(Access::DELETE);
     }
-    Intent::Read
+    // A probe stays a probe only when nothing else was asked.
+    if acc != Access::PROBE && acc.covers(Access::PROBE) {
+        acc = Access(acc.0 & !Access::PROBE.0);
+    }
+    if acc == Access::default() {
+        Access::READ
+    } else {
+        acc
+    }
+}
+
+/// Classifies one operation by its name and Detail text.
+pub fn intent(operation: &str, detail: &str) -> Intent {
+    if access(operation, detail).writes() {
+        Intent::Write
+    } else {
+        Intent::Read
+    }
 }
 
 /// The value of `Name: value` in a Procmon Detail string, whose fields are separated
@@ -218,6 +296,27 @@ mod tests {
             ),
             Intent::Write
         );
+    }
+
+    #[test]
+    fn access_sets_compare_by_rights() {
+        let write_open = access("CreateFile", OPEN_FOR_WRITE);
+        let read_open = access("CreateFile", OPEN_FOR_READ);
+        assert!(write_open.writes() && !read_open.writes());
+        assert!(
+            !read_open.covers(write_open),
+            "a read does not recover a write"
+        );
+        assert!(write_open.covers(read_open.with(Access::WRITE)));
+        assert!(access("CreateFile", "Desired Access: Generic All").covers(write_open));
+        let probe = access("RegCreateKey", "Desired Access: Maximum Allowed");
+        assert!(probe.writes(), "RegCreateKey writes by nature");
+        let probe = access("RegOpenKey", "Desired Access: Maximum Allowed");
+        assert!(probe.is_probe() && !probe.writes());
+        assert!(!access("RegOpenKey", "Desired Access: Maximum Allowed, Set Value").is_probe());
+        assert_eq!(access("QueryDirectory", ""), Access::READ);
+        assert_eq!(access("SetSecurityFile", ""), Access::SECURITY);
+        assert!(access("RegSetValue", "").covers(Access::WRITE));
     }
 
     #[test]

@@ -61,22 +61,29 @@ fn table_is_the_default_and_lists_the_planted_path_first() {
 }
 
 #[test]
-fn harmless_probe_is_recovered_and_ranked_below_real_denials() {
+fn recovery_needs_the_refused_access_granted() {
     let (_, r, _) = run_json(&[TICKET, "--top", "0"]);
     let shape = finding_shape(&r);
-    let probe = shape
-        .iter()
-        .position(|(p, _, _)| p.ends_with("Default.rdp"))
-        .expect("probe listed");
+    let at = |suffix: &str| {
+        shape
+            .iter()
+            .position(|(p, _, _)| p.ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix} listed"))
+    };
+    // Default.rdp: Generic Write refused, then only a Generic Read granted (ticket
+    // README): the write never happened.
     assert_eq!(
-        shape[probe].2, 0,
-        "the refused write was followed by a successful open"
+        shape[at("Default.rdp")].2,
+        1,
+        "a read does not recover a write"
     );
-    let mru = shape
-        .iter()
-        .position(|(p, _, _)| p.ends_with("MRU0"))
-        .unwrap();
-    assert!(mru < probe);
+    // Sessions.xml: the same write open refused, then granted.
+    let sessions = at("Sessions.xml");
+    assert_eq!(
+        shape[sessions].2, 0,
+        "the same write granted later recovers"
+    );
+    assert!(at("MRU0") < sessions);
 }
 
 #[test]

@@ -355,17 +355,21 @@ pub fn scan(
                     if r.result != 0 || !relevant.contains(&r.process) {
                         continue;
                     }
-                    let (op, path, _) = describe(&r, &ctx);
+                    let (op, path, detail) = describe(&r, &ctx);
                     if !ops.contains(op.as_str()) {
                         continue;
                     }
                     let key = pathnorm::key(&pathnorm::normalize(&path));
                     let process = proc_of(r.process).name.to_lowercase();
-                    if let Some(&k) = index.get(&(key.as_str(), process.as_str(), op.as_str()))
-                        && i as u64 > keys[k].last
-                    {
-                        hits.push(k);
-                    }
+                    hits.extend(recovery::recovers(
+                        &index,
+                        &keys,
+                        &key,
+                        &process,
+                        &op,
+                        recovery::granted(&op, &detail),
+                        i as u64,
+                    ));
                 }
                 hits
             })

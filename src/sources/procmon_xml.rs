@@ -19,6 +19,7 @@ use super::recovery;
 use crate::codes::{self, Code};
 use crate::error::SourceError;
 use crate::filter::Filter;
+use crate::intent::{self, Access};
 use crate::model::{Event, Moment};
 use crate::pathnorm;
 use crate::progress::Progress;
@@ -68,8 +69,9 @@ pub fn scan<R: Read>(
     let mut current: Option<&'static str> = None;
     let mut depth_kind: Option<&'static str> = None; // "event" or "process"
     let mut processes: HashMap<String, (String, String)> = HashMap::new(); // index -> (name, pid)
-    // Recovery state: key -> (denials, recovered since the last denial).
-    let mut keys: HashMap<(String, String, String), bool> = HashMap::new();
+    // Recovery state: (path, process, operation) -> per refused access, whether a
+    // SUCCESS that obtained it came after the last denial.
+    let mut keys: HashMap<(String, String, String), Vec<(Access, bool)>> = HashMap::new();
     let mut wanted_pairs: HashSet<(String, String)> = HashSet::new();
     let mut events = 0u64;
     let mut reported = 0u64;
@@ -162,8 +164,11 @@ pub fn scan<R: Read>(
                                     pair.0,
                                     pair.1,
                                 );
-                                if let Some(r) = keys.get_mut(&key) {
-                                    *r = true;
+                                if let Some(states) = keys.get_mut(&key) {
+                                    let got = recovery::granted(operation, get("Detail"));
+                                    for (asked, r) in states.iter_mut() {
+                                        *r |= got.covers(*asked);
+                                    }
                                 }
                             }
                             continue;
@@ -198,14 +203,18 @@ pub fn scan<R: Read>(
                             continue;
                         }
                         scan.agg.add(&ev);
-                        keys.insert(
-                            (
+                        let asked = intent::access(&ev.operation, &ev.detail);
+                        let states = keys
+                            .entry((
                                 pathnorm::key(&pathnorm::normalize(&ev.path)),
                                 pair.0.clone(),
                                 pair.1.clone(),
-                            ),
-                            false,
-                        );
+                            ))
+                            .or_default();
+                        match states.iter_mut().find(|(a, _)| *a == asked) {
+                            Some(st) => st.1 = false,
+                            None => states.push((asked, false)),
+                        }
                         wanted_pairs.insert(pair);
                         let pos = reader.buffer_position();
                         if pos >= reported + (1 << 20) {
@@ -227,8 +236,8 @@ pub fn scan<R: Read>(
     for k in &mut ks {
         k.recovered = keys
             .get(&(k.path.clone(), k.process.clone(), k.operation.clone()))
-            .copied()
-            .unwrap_or(false)
+            .and_then(|states| states.iter().find(|(a, _)| *a == k.access))
+            .is_some_and(|&(_, r)| r)
             && scan.error.is_none();
     }
     recovery::finish(&mut scan.agg, &ks);

@@ -2,8 +2,10 @@
 //! after its last refusal?
 //!
 //! Procmon exports are full of harmless denials: a probe for write access refused,
-//! then the same open succeeding. A key (lower-case process, path, operation) is
-//! *recovered* when a SUCCESS of the same key follows its last failure. The pass
+//! then the same open succeeding. A key (lower-case process, path, operation, access
+//! refused) is *recovered* when a SUCCESS of the same process, path and operation that
+//! obtained at least the refused access follows its last failure: a Generic Write
+//! refused then a Generic Read granted is no recovery, the job still could not write. The pass
 //! starts at the earliest last failure (a byte offset from pass 1), searches only for
 //! the spellings of the path seen in the failures (exact bytes, as Procmon logs the
 //! path the process used), only for keys whose last failure is already behind, drops
@@ -19,6 +21,7 @@ use super::procmon_csv::{Columns, with_body};
 use super::record::LineParser;
 use crate::aggregate::Aggregate;
 use crate::codes;
+use crate::intent::{self, Access};
 use crate::pathnorm;
 use crate::progress::Progress;
 
@@ -31,6 +34,8 @@ pub struct Key {
     pub path: String,
     pub process: String,
     pub operation: String,
+    /// What the failures of this key asked for.
+    pub access: Access,
     /// Byte offset (decoded input) of the last failure.
     pub last: u64,
     pub denials: u64,
@@ -52,11 +57,12 @@ pub fn keys(agg: &Aggregate) -> Vec<Key> {
             .cloned()
             .collect();
         raws.sort();
-        for ((process, operation), st) in &p.keys {
+        for ((process, operation, access), st) in &p.keys {
             out.push(Key {
                 path: pk.clone(),
                 process: process.clone(),
                 operation: operation.clone(),
+                access: *access,
                 last: st.last_offset,
                 denials: st.denials,
                 raws: raws.clone(),
@@ -65,32 +71,69 @@ pub fn keys(agg: &Aggregate) -> Vec<Key> {
         }
     }
     out.sort_by(|a, b| {
-        (&a.path, &a.process, &a.operation).cmp(&(&b.path, &b.process, &b.operation))
+        (&a.path, &a.process, &a.operation, a.access).cmp(&(
+            &b.path,
+            &b.process,
+            &b.operation,
+            b.access,
+        ))
     });
     out
 }
 
-/// Key positions by (path, process, operation), for lookups while reading.
-pub fn index(keys: &[Key]) -> HashMap<(&str, &str, &str), usize> {
-    keys.iter()
-        .enumerate()
-        .map(|(i, k)| {
-            (
-                (k.path.as_str(), k.process.as_str(), k.operation.as_str()),
-                i,
-            )
-        })
+/// Key positions by (path, process, operation), for lookups while reading; one entry
+/// per refused access, in key order.
+pub type Index<'k> = HashMap<(&'k str, &'k str, &'k str), Vec<usize>>;
+
+/// Builds the [`Index`] of `keys`.
+pub fn index(keys: &[Key]) -> Index<'_> {
+    let mut out: Index<'_> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        out.entry((k.path.as_str(), k.process.as_str(), k.operation.as_str()))
+            .or_default()
+            .push(i);
+    }
+    out
+}
+
+/// The keys a SUCCESS recovers: same path, process and operation, at `position` after
+/// the key's last failure, and an access that covers the refused one.
+pub fn recovers(
+    index: &Index<'_>,
+    keys: &[Key],
+    path_key: &str,
+    process: &str,
+    operation: &str,
+    granted: Access,
+    position: u64,
+) -> Vec<usize> {
+    index
+        .get(&(path_key, process, operation))
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .copied()
+        .filter(|&i| position > keys[i].last && granted.covers(keys[i].access))
         .collect()
+}
+
+/// What a SUCCESS obtained, from its operation and Detail.
+pub fn granted(operation: &str, detail: &str) -> Access {
+    intent::access(operation, detail)
 }
 
 /// Sets each path's unrecovered count (the failures of keys that never recovered) and
 /// drops the per-file recovery state.
 pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
-    let recovered: HashMap<(&str, &str, &str), bool> = keys
+    let recovered: HashMap<(&str, &str, &str, Access), bool> = keys
         .iter()
         .map(|k| {
             (
-                (k.path.as_str(), k.process.as_str(), k.operation.as_str()),
+                (
+                    k.path.as_str(),
+                    k.process.as_str(),
+                    k.operation.as_str(),
+                    k.access,
+                ),
                 k.recovered,
             )
         })
@@ -99,9 +142,9 @@ pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
         p.unrecovered = p
             .keys
             .iter()
-            .filter(|((proc_, op), _)| {
+            .filter(|((proc_, op, acc), _)| {
                 !recovered
-                    .get(&(pk.as_str(), proc_.as_str(), op.as_str()))
+                    .get(&(pk.as_str(), proc_.as_str(), op.as_str(), *acc))
                     .copied()
                     .unwrap_or(false)
             })
@@ -186,12 +229,22 @@ pub fn resolve(
                             let process = String::from_utf8_lossy(field(cols.process).trim_ascii())
                                 .to_lowercase();
                             let op = String::from_utf8_lossy(field(cols.operation).trim_ascii());
-                            if let Some(&i) =
-                                index.get(&(key.as_str(), process.as_str(), op.as_ref()))
-                                && block_base + ls as u64 > keys[i].last
-                            {
-                                hits.push(i);
+                            if !index.contains_key(&(key.as_str(), process.as_str(), op.as_ref())) {
+                                continue;
                             }
+                            let detail = cols
+                                .detail
+                                .map(|d| String::from_utf8_lossy(field(d)).into_owned())
+                                .unwrap_or_default();
+                            hits.extend(recovers(
+                                &index,
+                                keys,
+                                &key,
+                                &process,
+                                &op,
+                                granted(&op, &detail),
+                                block_base + ls as u64,
+                            ));
                         }
                         hits
                     })
@@ -209,5 +262,36 @@ pub fn resolve(
     });
     for (k, r) in keys.iter_mut().zip(recovered) {
         k.recovered = r;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(access: Access, last: u64) -> Key {
+        Key {
+            path: "c:\\a".into(),
+            process: "p.exe".into(),
+            operation: "CreateFile".into(),
+            access,
+            last,
+            denials: 1,
+            raws: vec!["C:\\a".into()],
+            recovered: false,
+        }
+    }
+
+    #[test]
+    fn a_success_recovers_only_what_it_obtained_and_only_after() {
+        let write = intent::access("CreateFile", "Desired Access: Generic Write");
+        let read = intent::access("CreateFile", "Desired Access: Generic Read");
+        let keys = vec![key(read, 10), key(write, 10)];
+        let ix = index(&keys);
+        let hit = |granted, at| recovers(&ix, &keys, "c:\\a", "p.exe", "CreateFile", granted, at);
+        assert_eq!(hit(read, 11), vec![0], "a read recovers the read only");
+        assert_eq!(hit(write.with(read), 11), vec![0, 1]);
+        assert!(hit(write, 10).is_empty(), "not before the last failure");
+        assert!(recovers(&ix, &keys, "c:\\a", "q.exe", "CreateFile", write, 11).is_empty());
     }
 }

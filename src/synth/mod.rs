@@ -3,7 +3,7 @@
 //!
 //! The output follows Procmon's byte-level format (UTF-8 BOM, every field quoted,
 //! CRLF, 12-hour `Time of Day` with 7 fractional digits) and mixes in what makes real
-//! exports hard: harmless denials (a write probe then a successful read-only open),
+//! exports hard: harmless denials (a refused write open then the same open succeeding),
 //! read-only denials, denials of other processes, and process names inside paths
 //! (`explorer.exe` opening `C:\Windows\System32\mstsc.exe`) that fool line-based grep.
 
@@ -334,7 +334,9 @@ pub fn generate(sink: &mut dyn Sink, cfg: &Config) -> io::Result<Truth> {
         }
         let &(process, pid) = rng.pick(PROCESSES);
         match rng.below(1000) {
-            // Harmless: a write probe refused, then a successful read-only open.
+            // Harmless: a write open refused, then the same write open succeeding (a
+            // retry once a scanner let go). A read-only open after it would not recover
+            // the write (see `sources::recovery`).
             0..=2 => {
                 let path = *rng.pick(FILES);
                 w.row(
@@ -345,7 +347,7 @@ pub fn generate(sink: &mut dyn Sink, cfg: &Config) -> io::Result<Truth> {
                     "ACCESS DENIED",
                     WRITE_OPEN,
                 )?;
-                w.row(process, pid, "CreateFile", path, "SUCCESS", READ_OPEN)?;
+                w.row(process, pid, "CreateFile", path, "SUCCESS", WRITE_OPEN)?;
             }
             // Read-only denial on a protected key (never recovered, but only a read).
             3 => {

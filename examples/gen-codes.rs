@@ -82,15 +82,15 @@ pub fn render(dir: &Path) -> Result<String, String> {
             continue;
         }
         if name == "NTSTATUS_WIN32" {
-            // Names are those of the value tables; only the pairs are data here.
-            writeln!(out, "/// NTSTATUS to the Win32 code `RtlNtStatusToDosError` returns (Wine 10.0's list), sorted by NTSTATUS.").unwrap();
-            writeln!(out, "pub static {name}: &[(u32, u32)] = &[").unwrap();
+            // The NTSTATUS name is kept: Wine names some statuses the value tables lack.
+            writeln!(out, "/// NTSTATUS, the Win32 code `RtlNtStatusToDosError` returns for it (Wine 10.0's list), and the\n/// NTSTATUS name (may be empty); sorted by NTSTATUS.").unwrap();
+            writeln!(out, "pub static {name}: &[(u32, u32, &str)] = &[").unwrap();
             for (v, cols) in &rows {
                 let w = cols[0]
                     .strip_prefix("0x")
                     .and_then(|h| u32::from_str_radix(h, 16).ok())
                     .ok_or_else(|| format!("{file}: 0x{v:08X}: bad win32 {:?}", cols[0]))?;
-                writeln!(out, "    (0x{v:08X}, 0x{w:08X}),").unwrap();
+                writeln!(out, "    (0x{v:08X}, 0x{w:08X}, {:?}),", cols[1]).unwrap();
             }
             writeln!(out, "];\n").unwrap();
             continue;

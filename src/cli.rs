@@ -133,8 +133,11 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with = "processes", help_heading = "Filters")]
     pub all_processes: bool,
 
-    /// Status classes to keep, comma-separated or repeated: write-protect, denied,
-    /// privilege, cannot-delete, sharing, or an NTSTATUS in hex (0xC000046F).
+    /// Statuses to keep, comma-separated or repeated: a class (write-protect, denied,
+    /// privilege, cannot-delete, sharing) or a code in any form `explain` reads:
+    /// NTSTATUS (0xC0000056), HRESULT (0x80070005), Win32 (5), a name
+    /// (E_ACCESSDENIED) or a Procmon word ("DELETE PENDING"). A Win32 code or its
+    /// HRESULT selects every NTSTATUS that surfaces as it.
     #[arg(
         short = 's',
         long = "status",

@@ -3,7 +3,7 @@
 //! Built once per scan from the command line (or a library caller) and shared by every
 //! source. Decoding goes through [`crate::codes`] only.
 
-use crate::codes::{self, Code, StatusClass};
+use crate::codes::{self, Code, Space, StatusClass};
 use crate::model::Moment;
 
 /// The processes culprit watches when none are named: the Remote Desktop client, DISM
@@ -19,35 +19,131 @@ pub const DEFAULT_PROCESSES: &[&str] = &[
 /// The status classes culprit keeps when none are named.
 pub const DEFAULT_CLASSES: &[StatusClass] = &[StatusClass::WriteProtect, StatusClass::Denied];
 
-/// Selected statuses: named classes plus raw NTSTATUS values.
+/// Selected statuses: named classes plus codes asked for by value or name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusSelection {
     classes: Vec<StatusClass>,
-    raw: Vec<u32>,
+    codes: Vec<Code>,
 }
 
 impl Default for StatusSelection {
     fn default() -> Self {
         StatusSelection {
             classes: DEFAULT_CLASSES.to_vec(),
-            raw: Vec::new(),
+            codes: Vec::new(),
         }
     }
 }
 
-/// A `--status` item that is neither a class name nor a hex code.
+/// A `--status` item that names no class and decodes to no code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown status {0:?}: expected one of write-protect, denied, privilege, cannot-delete, sharing, or an NTSTATUS in hex (0xC0000022)"
+    "unknown status {item:?}: {why}; expected a class (write-protect, denied, privilege, cannot-delete, sharing) or a code in any form `culprit explain` reads (0xC0000022, 0x80070005, 5, -2147024891, E_ACCESSDENIED, \"ACCESS DENIED\")"
 )]
-pub struct UnknownStatus(pub String);
+pub struct UnknownStatus {
+    pub item: String,
+    pub why: String,
+}
+
+/// The code an item names, in the space the tables define it in: a hex value the
+/// NTSTATUS tables define is an NTSTATUS (what Procmon prints), a decimal is a Win32
+/// code, anything else an HRESULT (servicing and setup codes included).
+fn parse_code(item: &str) -> Result<Code, String> {
+    use crate::explain::{self, Table};
+    let nt_defined =
+        |v: u32| !codes::entries(Space::NtStatus, v).is_empty() || codes::mapping_name(v).is_some();
+    let win32_defined = |v: u32| v < 0x1_0000 && !codes::entries(Space::Win32, v).is_empty();
+    let (value, how) = match explain::parse_number(item) {
+        Some(x) => x,
+        None => {
+            let (v, table) = explain::find_name(item)
+                .ok_or_else(|| "not a number nor a name in any code table".to_string())?;
+            let space = match table {
+                Table::Ntstatus | Table::Procmon => Space::NtStatus,
+                Table::Win32 => Space::Win32,
+                Table::Hresult | Table::Servicing | Table::SetupUpgrade => Space::HResult,
+                Table::RdpDisconnect | Table::RdpExtendedDisconnect => {
+                    return Err(format!(
+                        "0x{v:X} is a Remote Desktop disconnect reason, not a status a log records on a path"
+                    ));
+                }
+            };
+            return Ok(Code { space, value: v });
+        }
+    };
+    let space = if how == "decimal" && win32_defined(value) {
+        Space::Win32
+    } else if nt_defined(value) {
+        Space::NtStatus
+    } else if win32_defined(value) {
+        Space::Win32
+    } else if is_hresult(value) {
+        Space::HResult
+    } else {
+        return Err(format!(
+            "0x{value:08X} is defined in no NTSTATUS, Win32, HRESULT, servicing or setup table"
+        ));
+    };
+    Ok(Code { space, value })
+}
+
+/// Whether a value is an HRESULT some table knows: `HRESULT_FROM_NT` of a defined
+/// NTSTATUS, or a value of the HRESULT, servicing or setup tables.
+fn is_hresult(value: u32) -> bool {
+    use crate::explain::{self, Table};
+    let nt = value & !0x1000_0000;
+    if value >> 28 == 0xD
+        && (!codes::entries(Space::NtStatus, nt).is_empty() || codes::mapping_name(nt).is_some())
+    {
+        return true;
+    }
+    explain::explain(&format!("0x{value:08X}")).is_ok_and(|e| {
+        e.meanings.iter().chain(&e.related).any(|m| {
+            matches!(
+                m.table,
+                Table::Hresult | Table::Servicing | Table::SetupUpgrade
+            )
+        })
+    })
+}
+
+/// The Win32 code a code surfaces as (`GetLastError`), where there is one.
+fn win32_of(code: Code) -> Option<u32> {
+    match code.space {
+        Space::Win32 => Some(code.value),
+        Space::NtStatus => codes::ntstatus_to_win32(code.value),
+        Space::HResult if code.value & 0xFFFF_0000 == 0x8007_0000 => Some(code.value & 0xFFFF),
+        Space::HResult if code.value >> 28 == 0xD => {
+            codes::ntstatus_to_win32(code.value & !0x1000_0000)
+        }
+        Space::HResult => None,
+    }
+}
+
+/// Whether a code a log recorded is one the user asked for: the same value in the
+/// same space, or the same failure seen through another space (an NTSTATUS whose
+/// Win32 mapping is the Win32 code, or the code inside `0x8007xxxx`, asked).
+fn same_failure(asked: Code, logged: Code) -> bool {
+    if asked == logged {
+        return true;
+    }
+    match asked.space {
+        Space::NtStatus => match logged.space {
+            Space::HResult => logged.value == codes::hresult_from_nt(asked.value),
+            _ => false,
+        },
+        // A Win32 code (or its HRESULT) stands for every status that surfaces as it.
+        _ => win32_of(asked).is_some_and(|w| win32_of(logged) == Some(w)),
+    }
+}
 
 impl StatusSelection {
-    /// Parses `denied,write-protect,0xC000046F` (comma-separated, repeatable).
+    /// Parses `denied,write-protect,0xC0000043,E_ACCESSDENIED` (comma-separated,
+    /// repeatable). A Procmon word with a space (`ACCESS DENIED`) is one item.
     pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<StatusSelection, UnknownStatus> {
         let mut sel = StatusSelection {
             classes: Vec::new(),
-            raw: Vec::new(),
+            codes: Vec::new(),
         };
         for item in items
             .iter()
@@ -57,40 +153,68 @@ impl StatusSelection {
         {
             if let Some(c) = StatusClass::parse(item) {
                 sel.classes.push(c);
-            } else if let Some(v) = parse_hex(item) {
-                sel.raw.push(v);
-            } else {
-                return Err(UnknownStatus(item.to_string()));
+                continue;
+            }
+            match parse_code(item) {
+                Ok(code) => sel.codes.push(code),
+                Err(why) => {
+                    return Err(UnknownStatus {
+                        item: item.to_string(),
+                        why,
+                    });
+                }
             }
         }
         sel.classes.sort();
         sel.classes.dedup();
-        sel.raw.sort();
-        sel.raw.dedup();
+        sel.codes.sort();
+        sel.codes.dedup();
         Ok(sel)
     }
 
-    /// The selected NTSTATUS values (classes expanded through the classification table).
+    /// The selected NTSTATUS values (what Procmon records): classes expanded through
+    /// the classification table, codes through the NTSTATUS→Win32 mapping.
     pub fn ntstatus_values(&self) -> Vec<u32> {
         let mut v: Vec<u32> = self
             .classes
             .iter()
             .flat_map(|&c| codes::ntstatus_of_class(c))
-            .chain(self.raw.iter().copied())
             .collect();
+        for &code in &self.codes {
+            match code.space {
+                Space::NtStatus => v.push(code.value),
+                Space::HResult if code.value >> 28 == 0xD => v.push(code.value & !0x1000_0000),
+                _ => {
+                    if let Some(w) = win32_of(code) {
+                        // Success surfaces as success (RtlNtStatusToDosError's rule).
+                        if w == 0 {
+                            v.push(0);
+                        }
+                        v.extend(codes::ntstatus_of_win32(w));
+                    }
+                }
+            }
+        }
         v.sort();
         v.dedup();
         v
     }
 
-    /// The class an NTSTATUS is kept under, or `None` when it is not selected.
-    pub fn match_ntstatus(&self, status: u32) -> Option<StatusClass> {
-        let class = codes::classify(Code::ntstatus(status));
+    /// The class a code is kept under, or `None` when it is not selected.
+    pub fn match_code(&self, logged: Code) -> Option<StatusClass> {
+        let class = codes::classify(logged);
         match class {
             Some(c) if self.classes.contains(&c) => Some(c),
-            _ if self.raw.contains(&status) => Some(class.unwrap_or(StatusClass::Other)),
+            _ if self.codes.iter().any(|&a| same_failure(a, logged)) => {
+                Some(class.unwrap_or(StatusClass::Other))
+            }
             _ => None,
         }
+    }
+
+    /// The class an NTSTATUS is kept under, or `None` when it is not selected.
+    pub fn match_ntstatus(&self, status: u32) -> Option<StatusClass> {
+        self.match_code(Code::ntstatus(status))
     }
 
     /// Literals that every way Procmon can print a selected status contains: its word
@@ -122,19 +246,17 @@ impl StatusSelection {
         out
     }
 
-    /// Names for reports: classes then raw codes.
+    /// Names for reports: classes then codes (`0xC0000043`, `win32:5`, `0x80070005`).
     pub fn names(&self) -> Vec<String> {
         self.classes
             .iter()
             .map(|c| c.as_str().to_string())
-            .chain(self.raw.iter().map(|v| format!("0x{v:08X}")))
+            .chain(self.codes.iter().map(|c| match c.space {
+                Space::Win32 => format!("win32:{}", c.value),
+                _ => c.hex(),
+            }))
             .collect()
     }
-}
-
-fn parse_hex(s: &str) -> Option<u32> {
-    let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
-    u32::from_str_radix(h, 16).ok()
 }
 
 /// Which processes to keep (compared case-insensitively on the image name).
@@ -300,12 +422,76 @@ mod tests {
 
     #[test]
     fn raw_codes_and_classes_parse() {
-        let s = StatusSelection::parse(&["sharing,privilege", "0xC000046F"]).unwrap();
+        let s = StatusSelection::parse(&["sharing,privilege", "0xC0000056"]).unwrap();
         assert_eq!(s.match_ntstatus(0xC000_0043), Some(StatusClass::Sharing));
         assert_eq!(s.match_ntstatus(0xC000_0061), Some(StatusClass::Privilege));
-        assert_eq!(s.match_ntstatus(0xC000_046F), Some(StatusClass::Other));
+        assert_eq!(s.match_ntstatus(0xC000_0056), Some(StatusClass::Other));
         assert_eq!(s.match_ntstatus(0xC000_0022), None);
         assert!(StatusSelection::parse(&["bogus"]).is_err());
+    }
+
+    #[test]
+    fn every_code_form_selects_the_same_procmon_records() {
+        // Hand-checked: each form is ACCESS DENIED's failure in some space.
+        for form in [
+            "0xC0000022",
+            "0x80070005",
+            "80070005",
+            "5",
+            "-2147024891",
+            "E_ACCESSDENIED",
+            "ERROR_ACCESS_DENIED",
+            "STATUS_ACCESS_DENIED",
+            "ACCESS DENIED",
+            "access denied",
+            "0xD0000022",
+        ] {
+            let s = StatusSelection::parse(&[form]).unwrap_or_else(|e| panic!("{form}: {e}"));
+            assert_eq!(
+                s.match_ntstatus(0xC000_0022),
+                Some(StatusClass::Denied),
+                "{form}"
+            );
+            assert!(s.ntstatus_values().contains(&0xC000_0022), "{form}");
+            assert!(
+                s.procmon_literals().contains(&"ACCESS DENIED".to_string()),
+                "{form}"
+            );
+            assert_eq!(s.match_ntstatus(0xC000_00A2), None, "{form}");
+        }
+        // A Win32 code stands for every status that surfaces as it.
+        let w = StatusSelection::parse(&["E_ACCESSDENIED"]).unwrap();
+        assert_eq!(w.match_ntstatus(0xC000_0056), Some(StatusClass::Other));
+        let wp = StatusSelection::parse(&["0x80070013"]).unwrap();
+        assert_eq!(
+            wp.match_ntstatus(0xC000_00A2),
+            Some(StatusClass::WriteProtect)
+        );
+        // Codes from later sources match in their own space.
+        assert_eq!(
+            w.match_code(Code {
+                space: Space::HResult,
+                value: 0x8007_0005
+            }),
+            Some(StatusClass::Denied)
+        );
+        // Servicing codes decode, so they are accepted (they select servicing records).
+        assert!(StatusSelection::parse(&["0x800F081F"]).is_ok());
+    }
+
+    #[test]
+    fn forms_that_decode_to_nothing_are_errors() {
+        for bad in ["0x7FFFFFFE", "0x904", "NOT_A_NAME", "0x"] {
+            let e = StatusSelection::parse(&[bad]).unwrap_err();
+            assert_eq!(e.item, bad);
+        }
+        // 0x904 is the RDP client's socket-closed reason: said so.
+        let e = StatusSelection::parse(&["0x904"]).unwrap_err();
+        assert!(
+            e.why.contains("Remote Desktop") || e.why.contains("no NTSTATUS"),
+            "{}",
+            e.why
+        );
     }
 
     #[test]

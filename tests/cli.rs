@@ -417,3 +417,26 @@ fn a_time_window_keeps_only_the_records_inside_it() {
         2
     );
 }
+
+#[test]
+fn every_status_form_selects_and_undecodable_forms_are_usage_errors() {
+    let (_, words, _) = run_json(&[TICKET, "-s", "denied", "--top", "0"]);
+    let want = paths(&words);
+    assert!(!want.is_empty());
+    for form in [
+        "0x80070005",
+        "E_ACCESSDENIED",
+        "5",
+        "ACCESS DENIED",
+        "0xC0000022",
+    ] {
+        let (code, r, err) = run_json(&[TICKET, "-s", form, "--top", "0"]);
+        assert_eq!(code, 0, "{form}: {err}");
+        assert_eq!(paths(&r), want, "{form}");
+    }
+    for bad in ["0x904", "0x7FFFFFFE", "E_NOSUCHNAME"] {
+        let (code, _, err) = run(&[TICKET, "-s", bad]);
+        assert_eq!(code, 2, "{bad}");
+        assert!(err.contains(bad), "{err}");
+    }
+}

@@ -5,10 +5,10 @@
 //! offending paths with their evidence. The binary (`src/main.rs`) is a thin shell over
 //! [`cli`]; everything else is usable as a library.
 
-pub mod advice;
 pub mod aggregate;
 pub mod cli;
 pub mod codes;
+pub mod commands;
 pub mod discover;
 pub mod error;
 pub mod explain;
@@ -24,3 +24,4 @@ pub mod sources;
 #[doc(hidden)]
 pub mod synth;
 pub mod timefmt;
+pub mod verdict;

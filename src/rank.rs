@@ -5,11 +5,11 @@
 
 use serde::Serialize;
 
-use crate::advice;
 use crate::aggregate::{Occurrence, PathAgg};
 use crate::codes::{self, StatusClass};
 use crate::pathnorm::PathKind;
 use crate::scan::ScanOutcome;
+use crate::verdict::{self, Facts, Verdict};
 
 /// Points for the most severe status seen on the path.
 pub fn status_points(c: StatusClass) -> u32 {
@@ -114,7 +114,14 @@ pub struct Finding {
     pub first_seen: Seen,
     pub last_seen: Seen,
     pub samples: Vec<Evidence>,
+    /// What the evidence says (README, "Verdicts").
+    pub verdict: Verdict,
+    /// The verdict-table row that decided it.
+    pub rule: &'static str,
+    /// The conclusion first, then next steps.
     pub advice: Vec<String>,
+    /// The commands the advice prints, each runnable as printed (PowerShell).
+    pub commands: Vec<String>,
 }
 
 fn volume_points(count: u64) -> u32 {
@@ -149,6 +156,46 @@ fn sorted_counts(it: impl Iterator<Item = (String, u64)>) -> Vec<Count> {
     v
 }
 
+/// One path on its way to a rank.
+struct Scored<'a> {
+    factors: Factors,
+    /// (input, line) of the last occurrence.
+    last: (u32, u64),
+    key: &'a String,
+    agg: &'a PathAgg,
+    decision: verdict::Decision,
+}
+
+/// The verdict of one path, from its aggregate.
+pub fn decide(p: &PathAgg) -> verdict::Decision {
+    let processes = sorted_counts(p.processes.values().map(|(d, n)| (d.clone(), *n)));
+    let path = p.display();
+    verdict::decide(&Facts {
+        path,
+        kind: p.kind.unwrap_or(PathKind::Other),
+        status: p
+            .classes
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or(StatusClass::Other),
+        writes: p.write_intent > 0,
+        recovered: p.unrecovered == 0,
+        probe_only: p.count > 0 && p.probes == p.count,
+        system_caller: !p.processes.is_empty()
+            && p.processes
+                .keys()
+                .all(|k| verdict::RUNS_AS_SYSTEM.contains(&k.as_str())),
+        registry_value: !p.operations.is_empty()
+            && p.operations.keys().all(|op| {
+                crate::commands::VALUE_OPERATIONS
+                    .iter()
+                    .any(|v| v.eq_ignore_ascii_case(op))
+            }),
+        who: processes.first().map_or("the process", |c| c.name.as_str()),
+    })
+}
+
 /// Ranks every offending path; `top` = 0 keeps them all.
 pub fn rank(outcome: &ScanOutcome, top: usize) -> Vec<Finding> {
     let input_name = |i: u32| {
@@ -167,28 +214,31 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Vec<Finding> {
             line: o.map_or(0, |o| o.line),
         }
     };
-    let mut scored: Vec<(Factors, (u32, u64), &String, &PathAgg)> = outcome
+    let mut scored: Vec<Scored<'_>> = outcome
         .aggregate
         .paths
         .iter()
-        .map(|(k, p)| {
-            (
-                factors(p),
-                p.last.as_ref().map_or((0, 0), |o| (o.input, o.line)),
-                k,
-                p,
-            )
+        .map(|(k, p)| Scored {
+            factors: factors(p),
+            last: p.last.as_ref().map_or((0, 0), |o| (o.input, o.line)),
+            key: k,
+            agg: p,
+            decision: decide(p),
         })
         .collect();
-    // Score, then unrecovered, count, the later last occurrence (closest to where the
-    // job failed), and the key, so the order is total and runs diff clean.
+    // By-design refusals after every other finding; then score, unrecovered, count,
+    // the later last occurrence (closest to where the job failed), and the key, so
+    // the order is total and runs diff clean.
     scored.sort_by(|a, b| {
-        b.0.total()
-            .cmp(&a.0.total())
-            .then(b.3.unrecovered.cmp(&a.3.unrecovered))
-            .then(b.3.count.cmp(&a.3.count))
-            .then(b.1.cmp(&a.1))
-            .then(a.2.cmp(b.2))
+        a.decision
+            .verdict
+            .tier()
+            .cmp(&b.decision.verdict.tier())
+            .then(b.factors.total().cmp(&a.factors.total()))
+            .then(b.agg.unrecovered.cmp(&a.agg.unrecovered))
+            .then(b.agg.count.cmp(&a.agg.count))
+            .then(b.last.cmp(&a.last))
+            .then(a.key.cmp(b.key))
     });
     let keep = if top == 0 {
         scored.len()
@@ -199,7 +249,14 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Vec<Finding> {
         .into_iter()
         .take(keep)
         .enumerate()
-        .map(|(i, (f, _, key, p))| {
+        .map(|(i, sc)| {
+            let Scored {
+                factors: f,
+                key,
+                agg: p,
+                decision,
+                ..
+            } = sc;
             let mut statuses: Vec<StatusCount> = p
                 .codes
                 .iter()
@@ -220,7 +277,6 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Vec<Finding> {
             let kind = p.kind.unwrap_or(PathKind::Other);
             let path = p.display().to_string();
             let processes = sorted_counts(p.processes.values().map(|(d, n)| (d.clone(), *n)));
-            let advice = advice::advise(&path, kind, p, &processes);
             Finding {
                 rank: i + 1,
                 score: f.total(),
@@ -251,7 +307,10 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Vec<Finding> {
                         detail: s.detail.clone(),
                     })
                     .collect(),
-                advice,
+                verdict: decision.verdict,
+                rule: decision.rule,
+                advice: decision.advice,
+                commands: decision.commands,
                 path,
             }
         })

@@ -440,3 +440,60 @@ fn every_status_form_selects_and_undecodable_forms_are_usage_errors() {
         assert!(err.contains(bad), "{err}");
     }
 }
+
+#[test]
+fn verdicts_follow_the_evidence_on_the_example_ticket() {
+    let (_, r, _) = run_json(&[TICKET, "--top", "0"]);
+    let findings = r["findings"].as_array().unwrap();
+    let find = |suffix: &str| {
+        findings
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix}"))
+    };
+    // The read-only SECURITY probe: by design, below every real culprit, no write advice.
+    let security = find("SECURITY\\Policy");
+    assert_eq!(security["verdict"], "by-design");
+    assert_eq!(security["write_intent"], 0);
+    let text = security["advice"].to_string();
+    assert!(
+        text.contains("By design") && text.contains("only SYSTEM"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Full Control") && !text.contains("write access"),
+        "{text}"
+    );
+    let sec_rank = security["rank"].as_u64().unwrap();
+    for f in findings.iter().filter(|f| f["verdict"] != "by-design") {
+        assert!(f["rank"].as_u64().unwrap() < sec_rank, "{}", f["path"]);
+    }
+    // A value's ACL is its key's: the command names the parent key, in the provider form.
+    let mru = find("Default\\MRU0");
+    assert_eq!(mru["verdict"], "write-denied");
+    assert_eq!(
+        mru["commands"][0],
+        "Get-Acl -LiteralPath 'Registry::HKEY_CURRENT_USER\\Software\\Microsoft\\Terminal Server Client\\Default' | Format-List"
+    );
+    // The strongest conclusion first; recovered paths say so and nothing stronger.
+    let wp = find("mstsc.exe");
+    assert_eq!(wp["verdict"], "write-protected");
+    assert!(
+        wp["advice"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Write-protected")
+    );
+    let commands = wp["commands"].to_string();
+    for c in [
+        "fltmc filters",
+        "uwfmgr get-config",
+        "dism /Get-MountedImageInfo",
+        "RDVDenyWriteAccess",
+    ] {
+        assert!(commands.contains(c), "{c}");
+    }
+    let sessions = find("Sessions.xml");
+    assert_eq!(sessions["verdict"], "recovered");
+    assert_eq!(sessions["advice"].as_array().unwrap().len(), 1);
+}

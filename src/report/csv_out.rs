@@ -26,6 +26,9 @@ pub const COLUMNS: &[&str] = &[
     "last_input",
     "last_line",
     "advice",
+    "verdict",
+    "rule",
+    "commands",
 ];
 
 fn join(c: &[Count]) -> String {
@@ -75,6 +78,9 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             f.last_seen.input.clone(),
             f.last_seen.line.to_string(),
             f.advice.join(" | "),
+            f.verdict.as_str().to_string(),
+            f.rule.to_string(),
+            f.commands.join(" | "),
         ])
         .map_err(err)?;
     }

@@ -62,6 +62,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     t.set_header([
         "#",
         "score",
+        "verdict",
         "status",
         "count",
         "unrecovered",
@@ -78,6 +79,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         t.add_row([
             f.rank.to_string(),
             f.score.to_string(),
+            f.verdict.as_str().to_string(),
             status,
             f.count.to_string(),
             f.unrecovered.to_string(),
@@ -128,7 +130,11 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 s.input, s.line, s.time, s.process, s.operation, s.result
             )?;
         }
-        for a in &f.advice {
+        let mut advice = f.advice.iter();
+        if let Some(conclusion) = advice.next() {
+            writeln!(out, "  verdict   {conclusion}")?;
+        }
+        for a in advice {
             writeln!(out, "  next      {a}")?;
         }
     }

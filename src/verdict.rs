@@ -1,0 +1,660 @@
+//! Verdicts: what a Windows expert concludes from one offending path's evidence, and
+//! what to do about it. Knowledge as data: [`RULES`] maps (path class, status class,
+//! write intent, recovered, ...) to a verdict, a conclusion and next steps; the first
+//! row that matches wins. Every row carries an example that must select it (tested),
+//! so the table can be reviewed and extended row by row as new sources arrive.
+//!
+//! The conclusion comes first and is the strongest statement the evidence allows;
+//! next steps follow, and every command they print runs as printed (see
+//! [`crate::commands`]).
+
+use serde::Serialize;
+
+use crate::codes::StatusClass;
+use crate::commands;
+use crate::pathnorm::PathKind;
+
+/// What the evidence says about a path, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The volume or medium refused a write: not an ACL problem.
+    WriteProtected,
+    /// The ACL refused a write and the write never happened.
+    WriteDenied,
+    /// Another open handle, a missing privilege or a delete refusal.
+    Blocked,
+    /// Only reads were refused, and no later read succeeded.
+    ReadDenied,
+    /// A later SUCCESS obtained the refused access: the job got what it asked.
+    Recovered,
+    /// Windows refuses this to this caller on every healthy machine.
+    ByDesign,
+    /// Selected by value (`--status 0x...`), no class-specific judgement.
+    Selected,
+}
+
+impl Verdict {
+    /// The name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::WriteProtected => "write-protected",
+            Verdict::WriteDenied => "write-denied",
+            Verdict::Blocked => "blocked",
+            Verdict::ReadDenied => "read-denied",
+            Verdict::Recovered => "recovered",
+            Verdict::ByDesign => "by-design",
+            Verdict::Selected => "selected",
+        }
+    }
+
+    /// Ranking tier: by-design refusals come after every other finding, whatever
+    /// their score (README, "Ranking").
+    pub fn tier(self) -> u8 {
+        u8::from(self == Verdict::ByDesign)
+    }
+}
+
+/// Where a path lives, as far as a verdict cares. Decided by [`PATH_CLASSES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathClass {
+    /// `HKLM\SAM`, `HKLM\SECURITY`: ACLs grant SYSTEM alone.
+    SystemOnlyKey,
+    /// `HKU\<SID>`: another account's hive (Procmon prints the caller's own as HKCU).
+    OtherAccountHive,
+    /// Profiles and folders of SYSTEM and the service accounts.
+    SystemOnlyFolder,
+    /// `HKCU\Software\Microsoft\Terminal Server Client`: the RDP client's own settings.
+    RdpClientKey,
+    /// The component store and the servicing stack's files and keys.
+    Servicing,
+    /// Any other registry key or value.
+    Registry,
+    /// Any other file or folder.
+    File,
+    /// Anything else (pipes, devices, empty paths).
+    Other,
+}
+
+/// Path classes by prefix of the lower-case normalised path, most specific first.
+/// A prefix matches a whole component (`hklm\sam` does not match `hklm\samples`).
+pub static PATH_CLASSES: &[(&str, PathClass)] = &[
+    ("hklm\\sam", PathClass::SystemOnlyKey),
+    ("hklm\\security", PathClass::SystemOnlyKey),
+    ("hku\\s-1-5-18", PathClass::OtherAccountHive),
+    ("hku\\s-1-5-19", PathClass::OtherAccountHive),
+    ("hku\\s-1-5-20", PathClass::OtherAccountHive),
+    ("hku\\s-1-5-21-", PathClass::OtherAccountHive),
+    (
+        "c:\\windows\\system32\\config\\systemprofile",
+        PathClass::SystemOnlyFolder,
+    ),
+    ("c:\\windows\\serviceprofiles", PathClass::SystemOnlyFolder),
+    ("c:\\system volume information", PathClass::SystemOnlyFolder),
+    (
+        "hkcu\\software\\microsoft\\terminal server client",
+        PathClass::RdpClientKey,
+    ),
+    ("c:\\windows\\winsxs", PathClass::Servicing),
+    ("c:\\windows\\servicing", PathClass::Servicing),
+    ("c:\\windows\\logs\\cbs", PathClass::Servicing),
+    ("c:\\windows\\logs\\dism", PathClass::Servicing),
+    ("c:\\windows\\system32", PathClass::Servicing),
+    ("c:\\windows\\syswow64", PathClass::Servicing),
+    ("hklm\\components", PathClass::Servicing),
+    (
+        "hklm\\software\\microsoft\\windows\\currentversion\\component based servicing",
+        PathClass::Servicing,
+    ),
+];
+
+/// Image names that run as SYSTEM (lower-case): for them, SYSTEM-only targets are not
+/// refused by design, so a refusal there is a real finding.
+pub static RUNS_AS_SYSTEM: &[&str] = &[
+    "tiworker.exe",
+    "trustedinstaller.exe",
+    "system",
+    "services.exe",
+    "lsass.exe",
+    "msmpeng.exe",
+];
+
+/// The class of a normalised path.
+pub fn path_class(path: &str, kind: PathKind) -> PathClass {
+    let key = path.to_lowercase();
+    let hit = PATH_CLASSES.iter().find(|(prefix, _)| {
+        key.strip_prefix(prefix).is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with('\\') || prefix.ends_with(['-', '\\'])
+        })
+    });
+    match (hit, kind) {
+        (Some(&(_, c)), _) => c,
+        (None, PathKind::Registry) => PathClass::Registry,
+        (None, PathKind::File) => PathClass::File,
+        (None, PathKind::Other) => PathClass::Other,
+    }
+}
+
+/// The evidence a verdict is decided on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts<'a> {
+    pub path: &'a str,
+    pub kind: PathKind,
+    /// The most severe class seen on the path.
+    pub status: StatusClass,
+    /// At least one refused operation asked to change the target.
+    pub writes: bool,
+    /// Every refusal was followed by a SUCCESS that obtained the refused access.
+    pub recovered: bool,
+    /// Every refusal was a `Maximum Allowed` probe.
+    pub probe_only: bool,
+    /// Every process refused here runs as SYSTEM.
+    pub system_caller: bool,
+    /// Every registry operation on the path addresses a value (its ACL is its key's).
+    pub registry_value: bool,
+    /// The process refused most often (`mstsc.exe`).
+    pub who: &'a str,
+}
+
+/// One row of the verdict table. `None` in a condition matches anything.
+pub struct Rule {
+    /// Stable row name (docs, tests).
+    pub id: &'static str,
+    pub path: Option<PathClass>,
+    pub status: Option<StatusClass>,
+    pub writes: Option<bool>,
+    pub recovered: Option<bool>,
+    pub probe_only: Option<bool>,
+    pub system_caller: Option<bool>,
+    pub verdict: Verdict,
+    /// The conclusion, first line of the advice. `{who}` and `{path}` are filled in.
+    pub conclusion: &'static str,
+    /// Next steps; `{acl}` is the command that shows the target's ACL, `{who}` the process.
+    pub steps: &'static [&'static str],
+    /// A case that must select this row (the row's test).
+    pub example: Example,
+}
+
+/// A hand-written case for a row: (path, kind, status, writes, recovered, probe, system).
+pub type Example = (&'static str, PathKind, StatusClass, bool, bool, bool, bool);
+
+const WP_STEPS: &[&str] = &[
+    "Look for a file-system filter that blocks writes (encryption, DLP, backup, antivirus): `fltmc filters` and `fltmc instances -v {letter}:`.",
+    "Check the Unified Write Filter: `uwfmgr get-config` (a UWF overlay keeps writes off a protected volume).",
+    "Check the read-only attributes of the volume and the disk: `Get-Partition -DriveLetter {letter} | Format-List DriveLetter, IsReadOnly` and `Get-Disk | Format-Table Number, FriendlyName, IsReadOnly`.",
+    "Check for an image mounted read-only: `dism /Get-MountedImageInfo`.",
+    "On a removable drive, check BitLocker's 'Deny write access to removable drives not protected by BitLocker' policy: `reg query HKLM\\SYSTEM\\CurrentControlSet\\Policies\\Microsoft\\FVE /v RDVDenyWriteAccess`.",
+];
+
+/// The verdict table; first match wins. Row order is the review order.
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: "recovered",
+        path: None,
+        status: None,
+        writes: None,
+        recovered: Some(true),
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::Recovered,
+        conclusion: "Recovered: every refusal here was followed by a SUCCESS of the same process and operation that obtained the refused access, so {who} got what it asked for. Not the cause.",
+        steps: &[],
+        example: (
+            "C:\\Users\\a\\x.txt",
+            PathKind::File,
+            StatusClass::Denied,
+            true,
+            true,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "write-protected",
+        path: None,
+        status: Some(StatusClass::WriteProtect),
+        writes: None,
+        recovered: None,
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::WriteProtected,
+        conclusion: "Write-protected: the volume or medium refused the write, not an ACL. Changing permissions will not help.",
+        steps: WP_STEPS,
+        example: (
+            "C:\\Windows\\WinSxS\\Temp\\x",
+            PathKind::File,
+            StatusClass::WriteProtect,
+            true,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "system-only-key",
+        path: Some(PathClass::SystemOnlyKey),
+        status: Some(StatusClass::Denied),
+        writes: None,
+        recovered: None,
+        probe_only: None,
+        system_caller: Some(false),
+        verdict: Verdict::ByDesign,
+        conclusion: "By design: only SYSTEM may open {path} (the SAM and SECURITY hives grant nobody else access, administrators included), and {who} does not run as SYSTEM. Windows refuses this on every healthy machine: not the cause.",
+        steps: &[],
+        example: (
+            "HKLM\\SECURITY\\Policy",
+            PathKind::Registry,
+            StatusClass::Denied,
+            false,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "other-account-hive",
+        path: Some(PathClass::OtherAccountHive),
+        status: Some(StatusClass::Denied),
+        writes: None,
+        recovered: None,
+        probe_only: None,
+        system_caller: Some(false),
+        verdict: Verdict::ByDesign,
+        conclusion: "By design: {path} is another account's registry hive (Procmon prints the caller's own hive as HKCU), and only that account and SYSTEM may open it. Not the cause.",
+        steps: &[],
+        example: (
+            "HKU\\S-1-5-18\\Software",
+            PathKind::Registry,
+            StatusClass::Denied,
+            false,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "system-only-folder",
+        path: Some(PathClass::SystemOnlyFolder),
+        status: Some(StatusClass::Denied),
+        writes: None,
+        recovered: None,
+        probe_only: None,
+        system_caller: Some(false),
+        verdict: Verdict::ByDesign,
+        conclusion: "By design: {path} belongs to SYSTEM or a service account, and {who} does not run as one. Not the cause.",
+        steps: &[],
+        example: (
+            "C:\\System Volume Information\\x",
+            PathKind::File,
+            StatusClass::Denied,
+            true,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "maximum-allowed-probe",
+        path: None,
+        status: Some(StatusClass::Denied),
+        writes: None,
+        recovered: None,
+        probe_only: Some(true),
+        system_caller: None,
+        verdict: Verdict::ByDesign,
+        conclusion: "By design: {who} only asked for Maximum Allowed, a probe for whatever the ACL grants; the refusal says the ACL grants this caller nothing, and callers that probe fall back. Not the cause on its own.",
+        steps: &[],
+        example: (
+            "HKLM\\SYSTEM\\X",
+            PathKind::Registry,
+            StatusClass::Denied,
+            false,
+            false,
+            true,
+            false,
+        ),
+    },
+    Rule {
+        id: "rdp-client-key",
+        path: Some(PathClass::RdpClientKey),
+        status: Some(StatusClass::Denied),
+        writes: Some(true),
+        recovered: None,
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::WriteDenied,
+        conclusion: "Write denied: {who} could not write its own settings (the Remote Desktop client keeps its MRU list, server hints and certificates under HKCU\\Software\\Microsoft\\Terminal Server Client), and the write never succeeded.",
+        steps: &[
+            "Read the key's ACL: {acl}. The user should have Full Control and own it; look for a Deny entry or another owner.",
+            "Fix: grant the user Full Control (regedit > Permissions), or delete the key so {who} recreates it with default permissions.",
+        ],
+        example: (
+            "HKCU\\Software\\Microsoft\\Terminal Server Client\\Default\\MRU0",
+            PathKind::Registry,
+            StatusClass::Denied,
+            true,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "servicing-write",
+        path: Some(PathClass::Servicing),
+        status: Some(StatusClass::Denied),
+        writes: Some(true),
+        recovered: None,
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::WriteDenied,
+        conclusion: "Write denied: the servicing stack could not write to {path}, and the write never succeeded.",
+        steps: &[
+            "Compare the ACL with a healthy machine of the same build: {acl} (owner NT SERVICE\\TrustedInstaller, SYSTEM Full Control, inheritance as shipped).",
+            "Rule out a security product blocking {who}: `fltmc filters` lists the file-system minifilters.",
+        ],
+        example: (
+            "C:\\Windows\\servicing\\Sessions\\Sessions.xml",
+            PathKind::File,
+            StatusClass::Denied,
+            true,
+            false,
+            false,
+            true,
+        ),
+    },
+    Rule {
+        id: "write-denied",
+        path: None,
+        status: Some(StatusClass::Denied),
+        writes: Some(true),
+        recovered: None,
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::WriteDenied,
+        conclusion: "Write denied: {who} was refused a write to {path}, and the write never succeeded.",
+        steps: &[
+            "Read the ACL: {acl}. Look for a Deny entry, an unexpected owner, or broken inheritance.",
+            "If the ACL allows the write, look for a policy or a security product locking the target.",
+        ],
+        example: (
+            "HKLM\\SOFTWARE\\Contoso\\App",
+            PathKind::Registry,
+            StatusClass::Denied,
+            true,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "read-denied",
+        path: None,
+        status: Some(StatusClass::Denied),
+        writes: Some(false),
+        recovered: Some(false),
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::ReadDenied,
+        conclusion: "Read denied: only read access was refused (nothing here asked to write), and no later read succeeded. Less likely the cause than a refused write, unless {who} needs what is stored here.",
+        steps: &[
+            "Read the ACL: {acl}. Look for a Deny entry or a missing read grant for the caller.",
+        ],
+        example: (
+            "C:\\ProgramData\\x.ini",
+            PathKind::File,
+            StatusClass::Denied,
+            false,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "privilege",
+        path: None,
+        status: Some(StatusClass::Privilege),
+        writes: None,
+        recovered: None,
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::Blocked,
+        conclusion: "Privilege not held: {who} lacks a privilege this operation needs (an ACL change will not help).",
+        steps: &[
+            "Run it elevated, or as the account the job expects; `whoami /priv` shows the privileges a session holds.",
+        ],
+        example: (
+            "C:\\x",
+            PathKind::File,
+            StatusClass::Privilege,
+            true,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "sharing",
+        path: None,
+        status: Some(StatusClass::Sharing),
+        writes: None,
+        recovered: None,
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::Blocked,
+        conclusion: "In use: another handle holds {path} open without sharing the access {who} asked for.",
+        steps: &[
+            "Find the holder: `handle.exe {path_ps}` (Sysinternals) or Resource Monitor > CPU > Associated Handles; stop it before retrying.",
+        ],
+        example: (
+            "C:\\x.log",
+            PathKind::File,
+            StatusClass::Sharing,
+            true,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "cannot-delete",
+        path: None,
+        status: Some(StatusClass::CannotDelete),
+        writes: None,
+        recovered: None,
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::Blocked,
+        conclusion: "Delete refused: {path} cannot be deleted (read-only attribute, an image section in use, or a delete-denied ACL).",
+        steps: &[
+            "Check the attribute and the ACL: {acl}; a running image cannot be deleted until it exits.",
+        ],
+        example: (
+            "C:\\x.dll",
+            PathKind::File,
+            StatusClass::CannotDelete,
+            true,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
+        id: "selected",
+        path: None,
+        status: None,
+        writes: None,
+        recovered: None,
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::Selected,
+        conclusion: "Selected by status: see the decoded status above (`culprit explain CODE`).",
+        steps: &[],
+        example: (
+            "C:\\x",
+            PathKind::File,
+            StatusClass::Other,
+            false,
+            false,
+            false,
+            false,
+        ),
+    },
+];
+
+fn matches<T: PartialEq>(cond: Option<T>, value: T) -> bool {
+    cond.is_none_or(|c| c == value)
+}
+
+/// The first row of [`RULES`] that holds for `f`.
+pub fn rule(f: &Facts<'_>) -> &'static Rule {
+    let class = path_class(f.path, f.kind);
+    RULES
+        .iter()
+        .find(|r| {
+            matches(r.path, class)
+                && matches(r.status, f.status)
+                && matches(r.writes, f.writes)
+                && matches(r.recovered, f.recovered)
+                && matches(r.probe_only, f.probe_only)
+                && matches(r.system_caller, f.system_caller)
+        })
+        .unwrap_or(&RULES[RULES.len() - 1])
+}
+
+/// A decided verdict with its words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub verdict: Verdict,
+    /// The verdict-table row that decided it.
+    pub rule: &'static str,
+    /// Conclusion first, then next steps.
+    pub advice: Vec<String>,
+    /// The commands the advice prints, each runnable as printed.
+    pub commands: Vec<String>,
+}
+
+/// Decides the verdict and renders its advice.
+pub fn decide(f: &Facts<'_>) -> Decision {
+    let r = rule(f);
+    let acl = commands::acl(f.path, f.kind, f.registry_value);
+    let acl_text = match &acl {
+        Some(c) => c
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        None => "(no shell command can address this path safely; use the GUI)".to_string(),
+    };
+    let letter = commands::drive_letter(f.path).unwrap_or('C').to_string();
+    let fill = |t: &str| {
+        t.replace("{who}", f.who)
+            .replace("{path_ps}", &commands::ps_quote(f.path))
+            .replace("{path}", f.path)
+            .replace("{acl}", &acl_text)
+            .replace("{letter}", &letter)
+    };
+    let mut advice = vec![fill(r.conclusion)];
+    advice.extend(r.steps.iter().map(|s| fill(s)));
+    let mut cmds: Vec<String> = Vec::new();
+    for step in &advice[1..] {
+        for c in commands::quoted(step) {
+            if !cmds.contains(&c) {
+                cmds.push(c);
+            }
+        }
+    }
+    Decision {
+        verdict: r.verdict,
+        rule: r.id,
+        advice,
+        commands: cmds,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(e: &Example) -> Facts<'static> {
+        Facts {
+            path: e.0,
+            kind: e.1,
+            status: e.2,
+            writes: e.3,
+            recovered: e.4,
+            probe_only: e.5,
+            system_caller: e.6,
+            registry_value: false,
+            who: "x.exe",
+        }
+    }
+
+    #[test]
+    fn every_row_is_selected_by_its_example() {
+        for r in RULES {
+            assert_eq!(rule(&facts(&r.example)).id, r.id, "row {}", r.id);
+        }
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len(), "row ids are unique");
+    }
+
+    #[test]
+    fn a_read_never_gets_write_advice() {
+        for r in RULES.iter().filter(|r| r.writes != Some(true)) {
+            let mut f = facts(&r.example);
+            f.writes = false;
+            let d = decide(&f);
+            let text = d.advice.join(" ");
+            assert!(!text.contains("Full Control"), "{}: {text}", r.id);
+            assert!(!text.contains("needs write access"), "{}: {text}", r.id);
+        }
+    }
+
+    #[test]
+    fn by_design_for_callers_that_are_not_system_only() {
+        let mut f = facts(&RULES[2].example);
+        assert_eq!(decide(&f).verdict, Verdict::ByDesign);
+        f.system_caller = true;
+        assert_ne!(
+            decide(&f).verdict,
+            Verdict::ByDesign,
+            "SYSTEM may read SECURITY"
+        );
+        assert_eq!(
+            path_class("HKLM\\SAMPLES", PathKind::Registry),
+            PathClass::Registry
+        );
+        assert_eq!(
+            path_class("HKLM\\SAM\\SAM\\Domains\\Account", PathKind::Registry),
+            PathClass::SystemOnlyKey
+        );
+    }
+
+    #[test]
+    fn write_protect_names_the_usual_suspects_first_line_first() {
+        let d = decide(&facts(&RULES[1].example));
+        assert!(d.advice[0].starts_with("Write-protected"));
+        for c in [
+            "fltmc filters",
+            "uwfmgr get-config",
+            "IsReadOnly",
+            "dism /Get-MountedImageInfo",
+            "RDVDenyWriteAccess",
+        ] {
+            assert!(d.advice.iter().any(|a| a.contains(c)), "{c}");
+        }
+        assert!(d.commands.iter().any(|c| c == "uwfmgr get-config"));
+    }
+
+    #[test]
+    fn the_conclusion_comes_before_the_steps() {
+        for r in RULES {
+            let d = decide(&facts(&r.example));
+            assert_eq!(d.advice.len(), 1 + r.steps.len());
+            assert!(!d.advice[0].contains('{'), "{}: {}", r.id, d.advice[0]);
+        }
+    }
+}

@@ -9,13 +9,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::codes::{Code, StatusClass};
 use crate::intent::{Access, access};
-use crate::model::{Event, Moment};
+use crate::model::{Event, Moment, ProcessExit};
 use crate::pathnorm::{self, PathKind};
 
 /// How many raw records each path keeps as evidence.
 pub const SAMPLES_PER_PATH: usize = 3;
 /// Longest Detail text kept in a sample (characters).
 const DETAIL_MAX: usize = 240;
+/// Most process exits kept per scan (a hostile log cannot grow memory through them).
+pub const MAX_EXITS: usize = 4096;
 
 /// Where and when one record was seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,12 +43,27 @@ pub struct Sample {
 
 /// A (process, operation, refused access) on one path in one input: the unit of
 /// "recovery".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KeyState {
     /// Denials seen for this key.
     pub denials: u64,
     /// Byte offset (in the decoded input) of the last denial.
     pub last_offset: u64,
+    /// The last denial: what a process exit is linked to when it never recovers.
+    pub last: LastFailure,
+}
+
+/// Where and when a key was last refused.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LastFailure {
+    pub input: u32,
+    pub offset: u64,
+    pub line: u64,
+    pub pid: Option<u32>,
+    /// The image name as logged.
+    pub process: String,
+    pub operation: String,
+    pub time: Moment,
 }
 
 /// Everything known about one offending path.
@@ -78,12 +95,19 @@ pub struct PathAgg {
     /// Recovery keys of the input being read: (lower-case process, operation, access
     /// refused).
     pub keys: HashMap<(String, String, Access), KeyState>,
+    /// The last unrecovered failure per (input, lower-case process), filled in when
+    /// the recovery pass of each input ends: what process exits are linked to.
+    pub unrecovered_last: BTreeMap<(u32, String), LastFailure>,
 }
 
 /// Aggregates keyed by the lower-case normalised path.
 #[derive(Debug, Clone, Default)]
 pub struct Aggregate {
     pub paths: HashMap<String, PathAgg>,
+    /// Watched processes that exited with a non-zero status, in input then line order.
+    pub exits: Vec<ProcessExit>,
+    /// Exits past [`MAX_EXITS`], counted and dropped.
+    pub exits_dropped: u64,
 }
 
 impl Aggregate {
@@ -142,12 +166,41 @@ impl Aggregate {
             .entry((proc_key, ev.operation.to_string(), asked))
             .or_default();
         k.denials += 1;
+        if k.denials == 1 || ev.offset >= k.last_offset {
+            k.last = LastFailure {
+                input: ev.input,
+                offset: ev.offset,
+                line: ev.line,
+                pid: ev.pid,
+                process: ev.process.to_string(),
+                operation: ev.operation.to_string(),
+                time: ev.time.clone(),
+            };
+        }
         k.last_offset = k.last_offset.max(ev.offset);
+    }
+
+    /// Records a process exit (non-zero statuses only; at most [`MAX_EXITS`]).
+    pub fn add_exit(&mut self, exit: ProcessExit) {
+        if exit.status == 0 {
+            return;
+        }
+        if self.exits.len() < MAX_EXITS {
+            self.exits.push(exit);
+        } else {
+            self.exits_dropped += 1;
+        }
     }
 
     /// Merges `later` (whose lines and byte offsets are relative to `lines` and
     /// `bytes`) after `self`.
     pub fn merge(&mut self, later: Aggregate, lines: u64, bytes: u64) {
+        self.exits_dropped += later.exits_dropped;
+        for mut e in later.exits {
+            e.line += lines;
+            e.offset += bytes;
+            self.add_exit(e);
+        }
         for (key, mut q) in later.paths {
             q.shift(lines, bytes);
             match self.paths.get_mut(&key) {
@@ -169,6 +222,8 @@ impl PathAgg {
     fn shift(&mut self, offset: u64, bytes: u64) {
         for k in self.keys.values_mut() {
             k.last_offset += bytes;
+            k.last.offset += bytes;
+            k.last.line += offset;
         }
         if offset == 0 {
             return;
@@ -218,8 +273,19 @@ impl PathAgg {
         }
         for (k, v) in q.keys {
             let mine = self.keys.entry(k).or_default();
+            if mine.denials == 0 || v.last.offset >= mine.last.offset {
+                mine.last = v.last;
+            }
             mine.denials += v.denials;
             mine.last_offset = mine.last_offset.max(v.last_offset);
+        }
+        for (k, v) in q.unrecovered_last {
+            match self.unrecovered_last.get(&k) {
+                Some(mine) if mine.offset > v.offset => {}
+                _ => {
+                    self.unrecovered_last.insert(k, v);
+                }
+            }
         }
     }
 

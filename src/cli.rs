@@ -300,9 +300,9 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
             );
         }
     }
-    let findings = rank(&outcome, args.top);
-    let found = !findings.is_empty();
-    let report = Report::new(&outcome, findings, &filter);
+    let ranked = rank(&outcome, args.top);
+    let found = !ranked.findings.is_empty();
+    let report = Report::new(&outcome, ranked, &filter);
     let format = args.format.unwrap_or(Format::Table);
     let written = match &args.output {
         Some(path) => std::fs::File::create(path).and_then(|f| {

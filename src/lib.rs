@@ -9,6 +9,7 @@ pub mod aggregate;
 pub mod cli;
 pub mod codes;
 pub mod commands;
+pub mod context;
 pub mod discover;
 pub mod error;
 pub mod explain;

@@ -81,6 +81,37 @@ fn days_from_civil(y: i32, m: u8, d: u8) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// A watched process that ended with a non-zero exit status: ticket context, linked
+/// to the process's last unrecovered failures (README, "Ranking").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessExit {
+    /// Index of the input in the scan's sorted input list.
+    pub input: u32,
+    /// 1-based line (record) number in the input.
+    pub line: u64,
+    /// Byte offset (or event number) in the input: orders it against failures.
+    pub offset: u64,
+    /// Image name as logged.
+    pub process: String,
+    pub pid: Option<u32>,
+    /// The exit status as an unsigned 32-bit value (Procmon prints it signed).
+    pub status: u32,
+    pub time: Moment,
+}
+
+/// The exit status in a Procmon `Process Exit` Detail (`Exit Status: -2147024891,
+/// User Time: ...`), as an unsigned 32-bit value. `None` when absent or unreadable.
+pub fn exit_status(detail: &str) -> Option<u32> {
+    let v: i64 = crate::intent::field(detail, "Exit Status")?
+        .trim()
+        .parse()
+        .ok()?;
+    if v < i64::from(i32::MIN) || v > i64::from(u32::MAX) {
+        return None;
+    }
+    Some(v as u32)
+}
+
 /// Whether the operation asked to change the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Intent {
@@ -99,6 +130,19 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(2020, 7, 31), 18_474);
+    }
+
+    #[test]
+    fn exit_statuses_read_signed_and_unsigned() {
+        assert_eq!(
+            exit_status("Exit Status: -2147024891, User Time: 0.0468750 seconds"),
+            Some(0x8007_0005)
+        );
+        assert_eq!(exit_status("Exit Status: 0"), Some(0));
+        assert_eq!(exit_status("Exit Status: 3221225477"), Some(0xC000_0005));
+        assert_eq!(exit_status("Exit Status: x"), None);
+        assert_eq!(exit_status("Exit Status: 99999999999"), None);
+        assert_eq!(exit_status("User Time: 1"), None);
     }
 
     #[test]

@@ -5,8 +5,11 @@
 
 use serde::Serialize;
 
+use std::collections::HashMap;
+
 use crate::aggregate::{Occurrence, PathAgg};
 use crate::codes::{self, StatusClass};
+use crate::context::{self, ExitContext, ExitRef};
 use crate::pathnorm::PathKind;
 use crate::scan::ScanOutcome;
 use crate::verdict::{self, Facts, Verdict};
@@ -40,12 +43,27 @@ pub struct Factors {
     pub unrecovered: u32,
     pub volume: u32,
     pub spread: u32,
+    /// A watched process exited with a failure code after this path's last
+    /// unrecovered failure ([`context::EXIT_MATCH_POINTS`], [`context::EXIT_OTHER_POINTS`]).
+    pub exit_link: u32,
 }
 
 impl Factors {
     pub fn total(&self) -> u32 {
-        self.status + self.write_intent + self.unrecovered + self.volume + self.spread
+        self.status
+            + self.write_intent
+            + self.unrecovered
+            + self.volume
+            + self.spread
+            + self.exit_link
     }
+}
+
+/// Ranked findings plus the ticket context beside them.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub findings: Vec<Finding>,
+    pub context: Vec<ExitContext>,
 }
 
 /// A name and how often it was seen.
@@ -122,6 +140,8 @@ pub struct Finding {
     pub advice: Vec<String>,
     /// The commands the advice prints, each runnable as printed (PowerShell).
     pub commands: Vec<String>,
+    /// Process exits linked to this path (ticket context).
+    pub exits: Vec<ExitRef>,
 }
 
 fn volume_points(count: u64) -> u32 {
@@ -147,6 +167,7 @@ pub fn factors(p: &PathAgg) -> Factors {
         },
         volume: volume_points(p.count),
         spread: (5 * extra).min(SPREAD_MAX),
+        exit_link: 0,
     }
 }
 
@@ -197,7 +218,7 @@ pub fn decide(p: &PathAgg) -> verdict::Decision {
 }
 
 /// Ranks every offending path; `top` = 0 keeps them all.
-pub fn rank(outcome: &ScanOutcome, top: usize) -> Vec<Finding> {
+pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
     let input_name = |i: u32| {
         outcome
             .inputs
@@ -214,16 +235,27 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Vec<Finding> {
             line: o.map_or(0, |o| o.line),
         }
     };
-    let mut scored: Vec<Scored<'_>> = outcome
-        .aggregate
+    let agg = &outcome.aggregate;
+    let decisions: HashMap<&str, verdict::Decision> = agg
         .paths
         .iter()
-        .map(|(k, p)| Scored {
-            factors: factors(p),
-            last: p.last.as_ref().map_or((0, 0), |o| (o.input, o.line)),
-            key: k,
-            agg: p,
-            decision: decide(p),
+        .map(|(k, p)| (k.as_str(), decide(p)))
+        .collect();
+    let by_design = |k: &str| decisions[k].verdict == Verdict::ByDesign;
+    let exit_links = context::link_exits(agg, &by_design);
+    let mut scored: Vec<Scored<'_>> = agg
+        .paths
+        .iter()
+        .map(|(k, p)| {
+            let mut factors = factors(p);
+            factors.exit_link = exit_links.by_path.get(k.as_str()).map_or(0, |e| e.0);
+            Scored {
+                factors,
+                last: p.last.as_ref().map_or((0, 0), |o| (o.input, o.line)),
+                key: k,
+                agg: p,
+                decision: decisions[k.as_str()].clone(),
+            }
         })
         .collect();
     // By-design refusals after every other finding; then score, unrecovered, count,
@@ -245,7 +277,39 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Vec<Finding> {
     } else {
         top.min(scored.len())
     };
-    scored
+    let rank_of: HashMap<&str, usize> = scored
+        .iter()
+        .take(keep)
+        .enumerate()
+        .map(|(i, s)| (s.key.as_str(), i + 1))
+        .collect();
+    let context = exit_links
+        .exits
+        .iter()
+        .map(|(exit, decoded, linked)| {
+            let links: Vec<context::Link> = linked
+                .iter()
+                .map(|&(key, process, lf)| {
+                    let mut l = context::link(exit, agg.paths[key].display(), key, process, lf);
+                    l.rank = rank_of.get(key).copied();
+                    l
+                })
+                .collect();
+            ExitContext {
+                kind: "process-exit",
+                process: exit.process.clone(),
+                pid: exit.pid,
+                time: exit.time.text.clone(),
+                date_time: exit.time.iso_local(),
+                input: input_name(exit.input),
+                line: exit.line,
+                summary: context::summary(exit, decoded, &links),
+                exit: decoded.clone(),
+                linked: links,
+            }
+        })
+        .collect();
+    let findings = scored
         .into_iter()
         .take(keep)
         .enumerate()
@@ -311,10 +375,16 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Vec<Finding> {
                 rule: decision.rule,
                 advice: decision.advice,
                 commands: decision.commands,
+                exits: exit_links
+                    .by_path
+                    .get(key.as_str())
+                    .map(|e| e.1.clone())
+                    .unwrap_or_default(),
                 path,
             }
         })
-        .collect()
+        .collect();
+    Ranked { findings, context }
 }
 
 #[cfg(test)]

@@ -497,3 +497,41 @@ fn verdicts_follow_the_evidence_on_the_example_ticket() {
     assert_eq!(sessions["verdict"], "recovered");
     assert_eq!(sessions["advice"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn exit_codes_are_decoded_context_linked_to_the_last_unrecovered_failures() {
+    let (_, r, _) = run_json(&[TICKET, "--top", "0"]);
+    let ctx = r["context"].as_array().unwrap();
+    assert_eq!(ctx.len(), 2, "mstsc.exe and Dism.exe exit with failures");
+    let mstsc = &ctx[0];
+    assert_eq!(mstsc["process"], "mstsc.exe");
+    assert_eq!(mstsc["pid"], 7720);
+    assert_eq!(mstsc["exit"]["signed"], -2147024891);
+    assert_eq!(mstsc["exit"]["code"], "0x80070005");
+    assert_eq!(mstsc["exit"]["name"], "E_ACCESSDENIED");
+    assert_eq!(mstsc["exit"]["class"], "denied");
+    // Latest unrecovered failure first; the by-design SECURITY read (later still) is
+    // never linked. 7:15:32.0100993 - 7:15:31.4481023 = 0.5619970 s.
+    let first = &mstsc["linked"][0];
+    assert!(first["path"].as_str().unwrap().ends_with("Default\\MRU0"));
+    assert!((first["seconds_before"].as_f64().unwrap() - 0.561997).abs() < 1e-9);
+    assert!(!mstsc["linked"].to_string().contains("SECURITY"));
+    let dism = &ctx[1];
+    assert_eq!(dism["process"], "Dism.exe");
+    assert_eq!(dism["exit"]["code"], "0x80070013");
+    assert_eq!(dism["exit"]["class"], "write-protect");
+    // Dism.exe reports what its helper DismHost.exe met.
+    assert_eq!(dism["linked"][0]["process"], "DismHost.exe");
+    assert_eq!(dism["linked"][0]["rank"], 1);
+    let top = &r["findings"][0];
+    assert_eq!(
+        top["factors"]["exit_link"], 20,
+        "the exit code's class is the path's own"
+    );
+    assert_eq!(r["findings"][1]["factors"]["exit_link"], 20);
+    let (_, table, _) = run(&[TICKET, "--no-progress"]);
+    assert!(
+        table.contains("mstsc.exe (PID 7720) exited with 0x80070005 E_ACCESSDENIED 0.56 s after being refused RegSetValue on HKCU\\Software\\Microsoft\\Terminal Server Client\\Default\\MRU0 (#2)"),
+        "{table}"
+    );
+}

@@ -281,6 +281,19 @@ fn synthetic_pml_with_denials_gives_the_csv_findings_and_ranks_the_plants_first(
             "{flags:?}: same write intent from the raw access masks"
         );
         assert_eq!(rb["inputs"][0]["rows"], rows);
+        // The generator's final Dism.exe exit reads the same from both. (The PML twin
+        // places its plants at the end, so what each exit links to differs by design.)
+        let ctx = |r: &Value| {
+            r["context"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| (c["process"].clone(), c["pid"].clone(), c["exit"].clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ctx(&ra), ctx(&rb), "{flags:?}");
+        assert_eq!(ctx(&rb).len(), 1);
+        assert_eq!(rb["context"][0]["exit"]["code"], "0x80070013");
     }
     let (_, r, _) = run_json(&[pml.to_str().unwrap()]);
     let want: Vec<&str> = culprit::synth::default_plants()

@@ -99,13 +99,15 @@ fn report_json(path: &std::path::Path, options: ScanOptions) -> String {
     };
     let inputs = [Input::file(path.to_path_buf(), true)];
     let outcome = scan_with(&inputs, &filter, options, &NoProgress);
-    let findings = rank(&outcome, 0);
-    let mut report = Report::new(&outcome, findings, &filter);
+    let mut report = Report::new(&outcome, rank(&outcome, 0), &filter);
     // Encoding and path differ by design between the variants compared here.
     for i in &mut report.inputs {
         i.path = String::new();
         i.gzip = false;
         i.bytes = 0;
+    }
+    for c in &mut report.context {
+        c.input.clear();
     }
     for f in &mut report.findings {
         f.first_seen.input.clear();

@@ -11,8 +11,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::context::ExitContext;
 use crate::filter::Filter;
-use crate::rank::Finding;
+use crate::rank::{Finding, Ranked};
 use crate::scan::{InputStatus, InputSummary, ScanOutcome};
 
 /// Version of the JSON/JSONL/CSV schema. Bumped on any incompatible change.
@@ -73,12 +74,15 @@ pub struct Report {
     pub tool: Tool,
     pub filters: Filters,
     pub findings: Vec<Finding>,
+    /// Evidence that names no path (process exit codes), beside the findings.
+    pub context: Vec<ExitContext>,
     pub inputs: Vec<InputSummary>,
     pub summary: Summary,
 }
 
 impl Report {
-    pub fn new(outcome: &ScanOutcome, findings: Vec<Finding>, filter: &Filter) -> Report {
+    pub fn new(outcome: &ScanOutcome, ranked: Ranked, filter: &Filter) -> Report {
+        let Ranked { findings, context } = ranked;
         let count = |s: InputStatus| outcome.inputs.iter().filter(|i| i.status == s).count();
         let summary = Summary {
             inputs: outcome.inputs.len(),
@@ -105,6 +109,7 @@ impl Report {
                 until: filter.window.until.map(|b| b.render()),
             },
             findings,
+            context,
             inputs: outcome.inputs.clone(),
             summary,
         }
@@ -140,6 +145,9 @@ fn write_jsonl(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     };
     for f in &r.findings {
         line("finding", f)?;
+    }
+    for c in &r.context {
+        line("context", c)?;
     }
     for i in &r.inputs {
         line("input", i)?;

@@ -34,6 +34,9 @@ fn why(f: &Finding) -> String {
     if x.volume > 0 {
         parts.push(format!("{} records +{}", f.count, x.volume));
     }
+    if x.exit_link > 0 {
+        parts.push(format!("exit link +{}", x.exit_link));
+    }
     if x.spread > 0 {
         parts.push(format!(
             "{} processes/{} inputs +{}",
@@ -88,6 +91,16 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     writeln!(out, "{t}")?;
+    if !r.context.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Ticket context")?;
+        for c in &r.context {
+            writeln!(out, "  {} ({}:{})", c.summary, c.input, c.line)?;
+            if let Some(m) = &c.exit.message {
+                writeln!(out, "      {}: {m}", c.exit.code)?;
+            }
+        }
+    }
     for f in &r.findings {
         writeln!(out)?;
         writeln!(out, "#{} {}", f.rank, f.path)?;
@@ -128,6 +141,19 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "  evidence  {}:{} {} {} {} {}{detail}",
                 s.input, s.line, s.time, s.process, s.operation, s.result
+            )?;
+        }
+        for e in &f.exits {
+            let pid = e.pid.map(|p| format!(" (PID {p})")).unwrap_or_default();
+            let name = e
+                .name
+                .as_deref()
+                .map(|n| format!(" {n}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  exit      {}{pid} exited with {}{name} after this failure (line {})",
+                e.process, e.code, e.line
             )?;
         }
         let mut advice = f.advice.iter();

@@ -31,7 +31,7 @@ use crate::aggregate::Aggregate;
 use crate::codes::{self, Code};
 use crate::error::SourceError;
 use crate::filter::Filter;
-use crate::model::Event;
+use crate::model::{Event, ProcessExit, exit_status};
 use crate::pathnorm;
 use crate::progress::Progress;
 use crate::timefmt;
@@ -287,6 +287,29 @@ pub fn scan(
                     first_bad.get_or_insert(i);
                     continue;
                 };
+                // A watched process's exit is context; the event itself may still be
+                // selected below (`--status 0x0`).
+                if r.class == names::CLASS_PROCESS
+                    && r.op == names::PROCESS_EXIT
+                    && keeps(r.process)
+                {
+                    let (_, _, detail) = describe(&r, &ctx);
+                    let time = timefmt::filetime_moment(r.filetime);
+                    if let Some(status) = exit_status(&detail)
+                        && filter.window.contains(&time)
+                    {
+                        let p = proc_of(r.process);
+                        agg.add_exit(ProcessExit {
+                            input,
+                            line: i as u64 + 1,
+                            offset: i as u64,
+                            process: p.name.to_string(),
+                            pid: Some(p.pid).filter(|&x| x != 0),
+                            status,
+                            time,
+                        });
+                    }
+                }
                 let Some(class) = filter.statuses.match_ntstatus(r.result) else {
                     continue;
                 };

@@ -230,7 +230,12 @@ pub(crate) fn describe(r: &Raw<'_>, ctx: &Ctx) -> (String, String, String) {
                 }
                 _ => None,
             };
-            (path.unwrap_or_default(), String::new(), 0)
+            // Process Exit: the exit status first (Procmon prints it signed).
+            let detail = match (r.op, u32_at(d, 0)) {
+                (names::PROCESS_EXIT, Some(status)) => format!("Exit Status: {}", status as i32),
+                _ => String::new(),
+            };
+            (path.unwrap_or_default(), detail, 0)
         }
         names::CLASS_PROFILING if r.op == 0 => (format!("Thread {}", r.tid), String::new(), 0),
         names::CLASS_NETWORK => {

@@ -6,6 +6,8 @@
 
 /// Event classes.
 pub const CLASS_PROCESS: u32 = 1;
+/// `Process Exit` in the process class.
+pub const PROCESS_EXIT: u16 = 2;
 pub const CLASS_REGISTRY: u32 = 2;
 pub const CLASS_FILE_SYSTEM: u32 = 3;
 pub const CLASS_PROFILING: u32 = 4;

@@ -24,9 +24,12 @@ use crate::aggregate::Aggregate;
 use crate::codes::{self, Code};
 use crate::error::SourceError;
 use crate::filter::Filter;
-use crate::model::{Event, Moment};
+use crate::model::{Event, Moment, ProcessExit, exit_status};
 use crate::progress::Progress;
 use crate::timefmt;
+
+/// The operation whose Detail carries a process's exit status.
+pub const PROCESS_EXIT: &str = "Process Exit";
 
 /// Column names culprit cannot work without.
 const REQUIRED: [&str; 4] = ["Process Name", "Operation", "Path", "Result"];
@@ -229,11 +232,62 @@ impl<'f> ProcmonCsv<'f> {
     /// A scanner with another chunk size (tests use tiny chunks to prove that chunked
     /// and whole-file parsing agree) and mapping turned on or off.
     pub fn with_options(filter: &'f Filter, chunk: usize) -> ProcmonCsv<'f> {
-        let literals = Prefilter::new(&filter.statuses.procmon_literals());
+        let mut lits = filter.statuses.procmon_literals();
+        // Exits of watched processes are ticket context (README, "Ranking").
+        lits.push(PROCESS_EXIT.to_string());
+        let literals = Prefilter::new(&lits);
         ProcmonCsv {
             filter,
             literals,
             chunk: chunk.max(1),
+        }
+    }
+
+    /// Decodes a `Process Exit` record of a watched process.
+    fn exit(
+        &self,
+        cols: &Columns,
+        rec: &LineParser,
+        input: u32,
+        line: u64,
+        offset: u64,
+    ) -> Option<ProcessExit> {
+        let process = lossy(rec.field(cols.process)?.trim_ascii());
+        if !self.filter.processes.matches(&process) {
+            return None;
+        }
+        let get = |c: Option<usize>| {
+            c.and_then(|i| rec.field(i))
+                .map(lossy)
+                .unwrap_or(Cow::Borrowed(""))
+        };
+        let status = exit_status(&get(cols.detail))?;
+        let time = self.moment(&get(cols.time), &get(cols.date_time));
+        if !self.filter.window.contains(&time) {
+            return None;
+        }
+        Some(ProcessExit {
+            input,
+            line,
+            offset,
+            process: process.into_owned(),
+            pid: get(cols.pid).trim().parse().ok(),
+            status,
+            time,
+        })
+    }
+
+    /// A record's time from its Time of Day and Date & Time fields.
+    fn moment(&self, time_text: &str, date_text: &str) -> Moment {
+        Moment {
+            time_of_day_ns: timefmt::time_of_day_ns(time_text)
+                .or_else(|| timefmt::time_of_day_ns(date_text.split_once(' ').map_or("", |x| x.1))),
+            date: timefmt::date_ymd(date_text),
+            text: if time_text.is_empty() {
+                date_text.to_string()
+            } else {
+                time_text.to_string()
+            },
         }
     }
 
@@ -258,18 +312,7 @@ impl<'f> ProcmonCsv<'f> {
                 .map(lossy)
                 .unwrap_or(Cow::Borrowed(""))
         };
-        let time_text = get(cols.time);
-        let date_text = get(cols.date_time);
-        let time = Moment {
-            time_of_day_ns: timefmt::time_of_day_ns(&time_text)
-                .or_else(|| timefmt::time_of_day_ns(date_text.split_once(' ').map_or("", |x| x.1))),
-            date: timefmt::date_ymd(&date_text),
-            text: if time_text.is_empty() {
-                date_text.to_string()
-            } else {
-                time_text.to_string()
-            },
-        };
+        let time = self.moment(&get(cols.time), &get(cols.date_time));
         if !self.filter.window.contains(&time) {
             return None;
         }
@@ -310,6 +353,13 @@ impl<'f> ProcmonCsv<'f> {
                     ));
                 }
                 return;
+            }
+            // A watched process's exit is context; the record itself may still be
+            // selected below (`--status 0x0`).
+            if rec.field(cols.operation).map(<[u8]>::trim_ascii) == Some(PROCESS_EXIT.as_bytes())
+                && let Some(exit) = self.exit(cols, &rec, input, line_no, offset as u64)
+            {
+                part.agg.add_exit(exit);
             }
             if let Some(ev) = self.event(cols, &rec, input, line_no, offset as u64) {
                 part.agg.add(&ev);

@@ -14,13 +14,13 @@ use std::path::Path;
 use quick_xml::Reader;
 use quick_xml::events::Event as Xml;
 
-use super::procmon_csv::FileScan;
+use super::procmon_csv::{FileScan, PROCESS_EXIT};
 use super::recovery;
 use crate::codes::{self, Code};
 use crate::error::SourceError;
 use crate::filter::Filter;
 use crate::intent::{self, Access};
-use crate::model::{Event, Moment};
+use crate::model::{Event, Moment, ProcessExit, exit_status};
 use crate::pathnorm;
 use crate::progress::Progress;
 use crate::timefmt;
@@ -157,6 +157,30 @@ pub fn scan<R: Read>(
                         };
                         let operation = get("Operation").trim();
                         let pair = (process.to_lowercase(), operation.to_string());
+                        if status == 0 && operation == PROCESS_EXIT {
+                            if filter.processes.matches(&process)
+                                && let Some(code) = exit_status(get("Detail"))
+                            {
+                                let time_text = get("Time_of_Day");
+                                let time = Moment {
+                                    text: time_text.to_string(),
+                                    time_of_day_ns: timefmt::time_of_day_ns(time_text),
+                                    date: timefmt::date_ymd(get("Date_&_Time")),
+                                };
+                                if filter.window.contains(&time) {
+                                    scan.agg.add_exit(ProcessExit {
+                                        input,
+                                        line: events,
+                                        offset: events,
+                                        process: process.clone(),
+                                        pid: pid.parse().ok(),
+                                        status: code,
+                                        time,
+                                    });
+                                }
+                            }
+                            continue;
+                        }
                         if status == 0 {
                             if wanted_pairs.contains(&pair) {
                                 let key = (

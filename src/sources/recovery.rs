@@ -19,7 +19,7 @@ use super::chunks::{self, Body};
 use super::prefilter::Prefilter;
 use super::procmon_csv::{Columns, with_body};
 use super::record::LineParser;
-use crate::aggregate::Aggregate;
+use crate::aggregate::{Aggregate, KeyState};
 use crate::codes;
 use crate::intent::{self, Access};
 use crate::pathnorm;
@@ -139,7 +139,7 @@ pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
         })
         .collect();
     for (pk, p) in agg.paths.iter_mut() {
-        p.unrecovered = p
+        let open: Vec<(&String, &KeyState)> = p
             .keys
             .iter()
             .filter(|((proc_, op, acc), _)| {
@@ -148,8 +148,18 @@ pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
                     .copied()
                     .unwrap_or(false)
             })
-            .map(|(_, st)| st.denials)
-            .sum();
+            .map(|((proc_, _, _), st)| (proc_, st))
+            .collect();
+        p.unrecovered = open.iter().map(|(_, st)| st.denials).sum();
+        for (proc_, st) in open {
+            let slot = (st.last.input, proc_.clone());
+            if p.unrecovered_last
+                .get(&slot)
+                .is_none_or(|l| l.offset <= st.last.offset)
+            {
+                p.unrecovered_last.insert(slot, st.last.clone());
+            }
+        }
         p.keys.clear();
         p.raw.clear();
     }

@@ -321,7 +321,7 @@ pub fn generate(sink: &mut dyn Sink, cfg: &Config) -> io::Result<Truth> {
     while w.truth.bytes < cfg.target_bytes
         && cfg
             .max_rows
-            .is_none_or(|m| w.truth.rows + (total_plants - placed) < m)
+            .is_none_or(|m| w.truth.rows + (total_plants - placed) + 1 < m)
     {
         since_plant += 1;
         if since_plant >= every
@@ -410,6 +410,15 @@ pub fn generate(sink: &mut dyn Sink, cfg: &Config) -> io::Result<Truth> {
     for p in plant_queue {
         w.row(p.process, p.pid, p.operation, p.path, p.result, p.detail)?;
     }
+    // DISM gives up with the servicing code of the planted write protection.
+    w.row(
+        "Dism.exe",
+        4410,
+        "Process Exit",
+        "",
+        "SUCCESS",
+        "Exit Status: -2147024877, User Time: 0.2031250 seconds, Kernel Time: 0.0312500 seconds",
+    )?;
     Ok(w.truth)
 }
 

@@ -122,6 +122,15 @@ fn details(r: &Row<'_>) -> (u32, u16, Vec<u8>) {
             tail.extend_from_slice(&[0, 0, 0, 0]); // no impersonation SID, padding
             fs(20, 0, &[(0x14, (disposition << 24) | 0x60)], &tail)
         }
+        "Process Exit" => {
+            // Exit status, kernel and user time, then four memory counters.
+            let status = field(r.detail, "Exit Status")
+                .and_then(|v| v.trim().parse::<i32>().ok())
+                .unwrap_or(0);
+            let mut d = (status as u32).to_le_bytes().to_vec();
+            d.extend_from_slice(&[0u8; 8 * 6]);
+            (1, 2, d)
+        }
         "ReadFile" => fs(23, 0, &[], &[]),
         "WriteFile" => fs(24, 0, &[], &[]),
         "QueryBasicInformationFile" => fs(25, 0x04, &[], &[]),

@@ -11,6 +11,7 @@ use crate::codes::{Code, StatusClass};
 use crate::intent::{Access, access};
 use crate::model::{Event, Moment, ProcessExit};
 use crate::pathnorm::{self, PathKind};
+use crate::twins::Signatures;
 
 /// How many raw records each path keeps as evidence.
 pub const SAMPLES_PER_PATH: usize = 3;
@@ -108,6 +109,8 @@ pub struct Aggregate {
     pub exits: Vec<ProcessExit>,
     /// Exits past [`MAX_EXITS`], counted and dropped.
     pub exits_dropped: u64,
+    /// Sampled signatures of the kept events: how twins of one capture are found.
+    pub signatures: Signatures,
 }
 
 impl Aggregate {
@@ -115,6 +118,7 @@ impl Aggregate {
     pub fn add(&mut self, ev: &Event<'_>) {
         let display = pathnorm::normalize(&ev.path);
         let key = pathnorm::key(&display);
+        self.signatures.add(ev, &key);
         let p = self.paths.entry(key).or_default();
         if p.kind.is_none() {
             p.kind = Some(pathnorm::kind(&display));
@@ -195,6 +199,7 @@ impl Aggregate {
     /// Merges `later` (whose lines and byte offsets are relative to `lines` and
     /// `bytes`) after `self`.
     pub fn merge(&mut self, later: Aggregate, lines: u64, bytes: u64) {
+        self.signatures.absorb(later.signatures);
         self.exits_dropped += later.exits_dropped;
         for mut e in later.exits {
             e.line += lines;

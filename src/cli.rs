@@ -280,6 +280,11 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
                 i.path,
                 i.message.as_deref().unwrap_or("")
             ),
+            InputStatus::Ok if !args.quiet && i.twin_of.is_some() => eprintln!(
+                "culprit: note: {}: {}",
+                i.path,
+                i.message.as_deref().unwrap_or("")
+            ),
             _ => {}
         }
     }

@@ -25,4 +25,5 @@ pub mod sources;
 #[doc(hidden)]
 pub mod synth;
 pub mod timefmt;
+pub mod twins;
 pub mod verdict;

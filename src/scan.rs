@@ -14,6 +14,7 @@ use crate::progress::Progress;
 use crate::sources::open;
 use crate::sources::procmon_csv::{self, FileScan, Header, ProcmonCsv};
 use crate::sources::{archive, pml, procmon_xml};
+use crate::twins::{self, Signatures};
 
 /// What became of one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -55,6 +56,9 @@ pub struct InputSummary {
     pub first_bad_row: Option<String>,
     /// Why it was skipped or failed.
     pub message: Option<String>,
+    /// The input this one duplicates (a CSV or XML export of a PML given in the same
+    /// run): its events are counted once, under that input.
+    pub twin_of: Option<String>,
 }
 
 /// The outcome of a scan.
@@ -98,6 +102,7 @@ fn summary(input: &Input) -> InputSummary {
         matches: 0,
         first_bad_row: None,
         message: None,
+        twin_of: None,
     }
 }
 
@@ -250,10 +255,32 @@ pub fn scan_with(
         .enumerate()
         .map(|(i, input)| scan_one(input, i as u32, &procmon, options.mmap, progress))
         .collect();
+    // One capture, one source: twins are counted once, under the kept input.
+    let sigs: Vec<&Signatures> = results.iter().map(|(_, a)| &a.signatures).collect();
+    let prefer: Vec<u8> = results
+        .iter()
+        .map(|(s, _)| match s.kind {
+            Some("procmon-pml") => 0,
+            Some("procmon-xml") => 1,
+            _ => 2,
+        })
+        .collect();
+    let twin_of = twins::detect(&sigs, &prefer);
+    let names: Vec<String> = results.iter().map(|(s, _)| s.path.clone()).collect();
     let mut aggregate = Aggregate::default();
     let mut summaries = Vec::with_capacity(results.len());
-    for (s, agg) in results {
-        aggregate.merge(agg, 0, 0);
+    for ((mut s, mut agg), twin) in results.into_iter().zip(twin_of) {
+        agg.signatures = Signatures::default();
+        match twin {
+            Some(kept) => {
+                s.message = Some(format!(
+                    "same capture as {}: its {} matching records are counted once, there",
+                    names[kept], s.matches
+                ));
+                s.twin_of = Some(names[kept].clone());
+            }
+            None => aggregate.merge(agg, 0, 0),
+        }
         summaries.push(s);
     }
     ScanOutcome {

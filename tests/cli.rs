@@ -535,3 +535,45 @@ fn exit_codes_are_decoded_context_linked_to_the_last_unrecovered_failures() {
         "{table}"
     );
 }
+
+#[test]
+fn one_capture_given_twice_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy_of_mstsc.CSV");
+    std::fs::copy(
+        "fixtures/tickets/rdp-install-denied/PC01_261124-071530_Procmon_mstsc.CSV",
+        &copy,
+    )
+    .unwrap();
+    let (_, alone, _) = run_json(&[TICKET, "--top", "0"]);
+    let (code, both, err) = run_json(&[TICKET, copy.to_str().unwrap(), "--top", "0"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("same capture as"), "{err}");
+    // The copy adds nothing: same findings, same scores (no spread for the duplicate).
+    assert_eq!(finding_shape(&alone), finding_shape(&both));
+    let scores = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["score"].clone())
+            .collect()
+    };
+    assert_eq!(scores(&alone), scores(&both));
+    assert_eq!(alone["summary"]["matches"], both["summary"]["matches"]);
+    assert_eq!(both["summary"]["twins"], 1);
+    let twin = both["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| !i["twin_of"].is_null())
+        .unwrap();
+    // Inputs are sorted by path: the copy in the temp folder comes first and is kept,
+    // or comes later and is the twin; either way exactly one of the two is the twin.
+    assert!(twin["path"].as_str().unwrap().ends_with("mstsc.CSV"));
+    assert_eq!(context_count(&alone), context_count(&both));
+}
+
+fn context_count(r: &serde_json::Value) -> usize {
+    r["context"].as_array().unwrap().len()
+}

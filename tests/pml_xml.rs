@@ -342,3 +342,33 @@ fn synthetic_pml_reads_the_same_in_procmon_parser() {
     }
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn a_pml_and_its_csv_export_in_one_run_are_one_capture() {
+    let Some(dir) = corpus("procmon") else { return };
+    for name in ["procmon-parser__UTC64Process", "Noriben__Sample_09_Apr_13"] {
+        let csv = dir.join(format!("{name}.csv"));
+        let pml = dir.join(format!("{name}.pml"));
+        let flags = [
+            "--all-processes",
+            "--status",
+            "denied,cannot-delete,0x0",
+            "--top",
+            "0",
+        ];
+        let mut only = vec![pml.to_str().unwrap()];
+        only.extend(flags);
+        let mut both = vec![csv.to_str().unwrap(), pml.to_str().unwrap()];
+        both.extend(flags);
+        let (_, ro, _) = run_json(&only);
+        let (code, rb, err) = run_json(&both);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(finding_shape(&ro), finding_shape(&rb), "{name}");
+        assert_eq!(ro["summary"]["matches"], rb["summary"]["matches"], "{name}");
+        let inputs = rb["inputs"].as_array().unwrap();
+        let twin = inputs.iter().find(|i| !i["twin_of"].is_null()).expect(name);
+        // The PML is kept (UTC times, full detail); its CSV export is the twin.
+        assert_eq!(twin["kind"], "procmon-csv", "{name}");
+        assert!(twin["twin_of"].as_str().unwrap().ends_with(".pml"));
+    }
+}

@@ -60,7 +60,10 @@ pub struct Summary {
     pub failed: usize,
     pub rows: u64,
     pub bad_rows: u64,
+    /// Matching records, each capture counted once (twins left out).
     pub matches: u64,
+    /// Inputs recognised as another input's capture and counted once, there.
+    pub twins: usize,
     /// Distinct offending paths found.
     pub paths: usize,
     /// Paths shown (after `--top`).
@@ -91,7 +94,17 @@ impl Report {
             failed: count(InputStatus::Failed),
             rows: outcome.inputs.iter().map(|i| i.rows).sum(),
             bad_rows: outcome.inputs.iter().map(|i| i.bad_rows).sum(),
-            matches: outcome.inputs.iter().map(|i| i.matches).sum(),
+            matches: outcome
+                .inputs
+                .iter()
+                .filter(|i| i.twin_of.is_none())
+                .map(|i| i.matches)
+                .sum(),
+            twins: outcome
+                .inputs
+                .iter()
+                .filter(|i| i.twin_of.is_some())
+                .count(),
             paths: outcome.aggregate.paths.len(),
             shown: findings.len(),
         };

@@ -166,9 +166,17 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     let s = &r.summary;
     writeln!(out)?;
+    let twins = if s.twins > 0 {
+        format!(
+            "; {} the same capture as another input, counted once",
+            s.twins
+        )
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{} of {} offending paths shown; {} matching records in {} rows of {} inputs ({} read, {} skipped, {} failed).",
+        "{} of {} offending paths shown; {} matching records in {} rows of {} inputs ({} read, {} skipped, {} failed{twins}).",
         s.shown, s.paths, s.matches, s.rows, s.inputs, s.read, s.skipped, s.failed
     )?;
     if r.inputs.iter().any(|i| i.status == InputStatus::Failed) {

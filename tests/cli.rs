@@ -577,3 +577,26 @@ fn one_capture_given_twice_counts_once() {
 fn context_count(r: &serde_json::Value) -> usize {
     r["context"].as_array().unwrap().len()
 }
+
+#[test]
+fn the_status_help_examples_are_real_codes() {
+    let (_, help, _) = run_raw(&["scan", "--help"]);
+    let text: String = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    let start = text.find("--status <LIST>").expect("--status in help");
+    let para = &text[start
+        ..text[start..]
+            .find("[default")
+            .map_or(text.len(), |e| start + e)];
+    let examples: Vec<String> = para
+        .split('(')
+        .skip(1)
+        .filter_map(|s| s.split(')').next())
+        .filter(|s| !s.contains(','))
+        .map(|s| s.trim_matches('"').to_string())
+        .collect();
+    assert!(examples.len() >= 5, "{examples:?}");
+    for ex in examples {
+        let (code, _, err) = run(&[TICKET, "-s", &ex]);
+        assert_ne!(code, 2, "help example {ex:?} is refused: {err}");
+    }
+}

@@ -219,6 +219,13 @@ fn lossy(b: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(b)
 }
 
+/// An optional column's text, empty when the column or the field is absent.
+fn optional(rec: &LineParser, col: Option<usize>) -> Cow<'_, str> {
+    col.and_then(|i| rec.field(i))
+        .map(lossy)
+        .unwrap_or(Cow::Borrowed(""))
+}
+
 impl<'f> ProcmonCsv<'f> {
     /// The filter this scanner applies.
     pub fn filter(&self) -> &'f Filter {
@@ -256,11 +263,7 @@ impl<'f> ProcmonCsv<'f> {
         if !self.filter.processes.matches(&process) {
             return None;
         }
-        let get = |c: Option<usize>| {
-            c.and_then(|i| rec.field(i))
-                .map(lossy)
-                .unwrap_or(Cow::Borrowed(""))
-        };
+        let get = |c: Option<usize>| optional(rec, c);
         let status = exit_status(&get(cols.detail))?;
         let time = self.moment(&get(cols.time), &get(cols.date_time));
         if !self.filter.window.contains(&time) {
@@ -307,11 +310,7 @@ impl<'f> ProcmonCsv<'f> {
         if !self.filter.processes.matches(&process) {
             return None;
         }
-        let get = |c: Option<usize>| {
-            c.and_then(|i| rec.field(i))
-                .map(lossy)
-                .unwrap_or(Cow::Borrowed(""))
-        };
+        let get = |c: Option<usize>| optional(rec, c);
         let time = self.moment(&get(cols.time), &get(cols.date_time));
         if !self.filter.window.contains(&time) {
             return None;

@@ -15,8 +15,17 @@ use crate::filter::{
 };
 use crate::progress::Progress;
 use crate::rank::rank;
+use crate::report::visible::{VisibleWriter, visible};
 use crate::report::{Format, Report};
 use crate::scan::{InputStatus, ScanOptions, scan_with};
+
+/// `eprintln!` for messages that may carry log text or file names: control characters
+/// are written visibly.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", visible(&format!($($arg)*)))
+    };
+}
 
 /// Pinpoint the paths that refused a write: offline triage of Windows support logs.
 #[derive(Debug, Parser)]
@@ -68,7 +77,7 @@ pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
             Ok(e) => found.push(e),
             Err(e) => {
                 unknown = true;
-                eprintln!("culprit: {e}");
+                say!("culprit: {e}");
             }
         }
     }
@@ -79,7 +88,8 @@ pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
             if i > 0 {
                 writeln!(w)?;
             }
-            crate::report::explain_text::write_text(e, &mut w)
+            let mut v = VisibleWriter::new(&mut w);
+            crate::report::explain_text::write_text(e, &mut v).and_then(|_| v.flush())
         }),
         ExplainFormat::Json => {
             #[derive(serde::Serialize)]
@@ -214,7 +224,7 @@ impl Progress for Bar {
         self.0.inc(bytes);
     }
     fn message(&self, text: &str) {
-        self.0.suspend(|| eprintln!("{text}"));
+        self.0.suspend(|| say!("{text}"));
     }
 }
 
@@ -259,7 +269,7 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     let (inputs, missing) = discover(&args.paths);
     let mut trouble = !missing.is_empty();
     for m in &missing {
-        eprintln!("culprit: {}: {}", m.path.display(), m.error);
+        say!("culprit: {}: {}", m.path.display(), m.error);
     }
     let bar = progress_bar(args.quiet || args.no_progress);
     let options = ScanOptions {
@@ -273,14 +283,14 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
         match i.status {
             InputStatus::Failed => {
                 trouble = true;
-                eprintln!("culprit: {}", i.message.as_deref().unwrap_or("failed"));
+                say!("culprit: {}", i.message.as_deref().unwrap_or("failed"));
             }
-            InputStatus::Skipped if !args.quiet => eprintln!(
+            InputStatus::Skipped if !args.quiet => say!(
                 "culprit: skipped {}: {}",
                 i.path,
                 i.message.as_deref().unwrap_or("")
             ),
-            InputStatus::Ok if !args.quiet && i.twin_of.is_some() => eprintln!(
+            InputStatus::Ok if !args.quiet && i.twin_of.is_some() => say!(
                 "culprit: note: {}: {}",
                 i.path,
                 i.message.as_deref().unwrap_or("")
@@ -290,7 +300,7 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     }
     if args.verbose {
         for i in &outcome.inputs {
-            eprintln!(
+            say!(
                 "culprit: input {}: {}, kind {}, {} rows, {} bad rows, {} matches{}",
                 i.path,
                 i.status.as_str(),
@@ -338,7 +348,7 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
         } else {
             filter.processes.names().join(", ")
         };
-        eprintln!(
+        say!(
             "culprit: no {} failure of {procs} in {} inputs ({} rows read)",
             filter.statuses.names().join("/"),
             outcome.inputs.len(),
@@ -375,7 +385,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("culprit: {e:#}");
+            say!("culprit: {e:#}");
             ExitCode::from(exit::TROUBLE)
         }
     }

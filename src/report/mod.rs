@@ -6,6 +6,7 @@
 mod csv_out;
 pub mod explain_text;
 mod table;
+pub mod visible;
 
 use std::io::{self, Write};
 
@@ -131,7 +132,12 @@ impl Report {
     /// Writes the report in `format`.
     pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
         match format {
-            Format::Table => table::write(self, out),
+            Format::Table => {
+                // Log text is attacker-controlled: no control character reaches a terminal.
+                let mut v = visible::VisibleWriter::new(out);
+                table::write(self, &mut v)?;
+                v.flush()
+            }
             Format::Json => {
                 serde_json::to_writer_pretty(&mut *out, self)?;
                 writeln!(out)

@@ -68,8 +68,41 @@ pub enum ExplainFormat {
     Json,
 }
 
+/// Whether descriptor 1 was closed when the process started. Rust's runtime reopens a
+/// closed standard descriptor on `/dev/null` before `main`, so the check runs earlier,
+/// from the ELF initialiser list, where the descriptor table is still as inherited.
+#[cfg(target_os = "linux")]
+static STDOUT_CLOSED_AT_START: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static CHECK_STDOUT_AT_START: extern "C" fn() = {
+    extern "C" fn check() {
+        use std::os::fd::BorrowedFd;
+        // SAFETY: fd 1 is only borrowed for a duplicate (F_DUPFD_CLOEXEC) that is
+        // closed at once; an invalid descriptor makes the call fail with EBADF.
+        let fd = unsafe { BorrowedFd::borrow_raw(1) };
+        let closed = fd.try_clone_to_owned().is_err();
+        STDOUT_CLOSED_AT_START.store(closed, std::sync::atomic::Ordering::Relaxed);
+    }
+    check
+};
+
+/// Fails when standard output was closed (`culprit ... >&-`): a report nobody receives
+/// must not exit 0 (`cat` fails the same way).
+fn stdout_open() -> anyhow::Result<()> {
+    #[cfg(target_os = "linux")]
+    if STDOUT_CLOSED_AT_START.load(std::sync::atomic::Ordering::Relaxed) {
+        anyhow::bail!("standard output is closed: nowhere to write the report (use -o FILE)");
+    }
+    Ok(())
+}
+
 /// Runs `culprit explain`; returns the exit code.
 pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
+    stdout_open()?;
     let mut found = Vec::new();
     let mut unknown = false;
     for q in &args.codes {
@@ -207,6 +240,9 @@ pub struct ScanArgs {
     pub no_mmap: bool,
 }
 
+/// `-j` beyond this many threads per core is capped (with a note).
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
 /// Exit codes, as documented.
 pub mod exit {
     pub const FOUND: u8 = 0;
@@ -243,7 +279,13 @@ fn progress_bar(hidden: bool) -> ProgressBar {
 
 /// Runs `culprit scan`; returns the exit code.
 pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
+    if args.output.is_none() {
+        stdout_open()?;
+    }
     let statuses = StatusSelection::parse(&args.statuses).map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(bad) = args.processes.iter().find(|p| p.trim().is_empty()) {
+        anyhow::bail!("-p/--process needs an image name (got {bad:?})");
+    }
     let processes = if args.all_processes {
         ProcessSet::All
     } else if args.processes.is_empty() {
@@ -251,18 +293,28 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     } else {
         ProcessSet::only(&args.processes)
     };
-    let window = TimeWindow {
-        since: args.since,
-        until: args.until,
-    };
+    let window = TimeWindow::new(args.since, args.until).map_err(anyhow::Error::msg)?;
     let filter = Filter {
         statuses,
         processes,
         window,
     };
     if args.threads > 0 {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let max = cores * MAX_THREADS_PER_CORE;
+        let threads = if args.threads > max {
+            if !args.quiet {
+                say!(
+                    "culprit: note: -j {} capped to {max} ({MAX_THREADS_PER_CORE} per core on {cores} cores): more threads only add overhead",
+                    args.threads
+                );
+            }
+            max
+        } else {
+            args.threads
+        };
         rayon::ThreadPoolBuilder::new()
-            .num_threads(args.threads)
+            .num_threads(threads)
             .build_global()
             .ok();
     }

@@ -165,6 +165,16 @@ impl StatusSelection {
                 }
             }
         }
+        if sel.classes.is_empty() && sel.codes.is_empty() {
+            return Err(UnknownStatus {
+                item: items
+                    .iter()
+                    .map(|s| s.as_ref())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                why: "no status given".to_string(),
+            });
+        }
         sel.classes.sort();
         sel.classes.dedup();
         sel.codes.sort();
@@ -379,6 +389,26 @@ pub struct TimeWindow {
 }
 
 impl TimeWindow {
+    /// A window from `--since`/`--until`; an inverted window (nothing could be in it)
+    /// is an error, comparing full dates when both bounds have one, else times of day.
+    pub fn new(since: Option<TimeBound>, until: Option<TimeBound>) -> Result<TimeWindow, String> {
+        if let (Some(a), Some(b)) = (since, until) {
+            let inverted = match (a.date, b.date) {
+                (Some(x), Some(y)) => (x, a.time_of_day_ns) > (y, b.time_of_day_ns),
+                (None, None) => a.time_of_day_ns > b.time_of_day_ns,
+                _ => false,
+            };
+            if inverted {
+                return Err(format!(
+                    "the time window is empty: --since {} is after --until {}",
+                    a.render(),
+                    b.render()
+                ));
+            }
+        }
+        Ok(TimeWindow { since, until })
+    }
+
     pub fn contains(&self, m: &Moment) -> bool {
         use std::cmp::Ordering::{Greater, Less};
         !(self.since.is_some_and(|b| b.cmp(m) == Some(Less))
@@ -492,6 +522,20 @@ mod tests {
             "{}",
             e.why
         );
+    }
+
+    #[test]
+    fn bad_windows_and_empty_selections_are_errors() {
+        let t = |s: &str| Some(TimeBound::parse(s).unwrap());
+        assert!(TimeWindow::new(t("08:00"), t("07:00")).is_err());
+        assert!(TimeWindow::new(t("2026-11-24 08:00"), t("2026-11-23 09:00")).is_err());
+        assert!(TimeWindow::new(t("2026-11-23 08:00"), t("2026-11-24 07:00")).is_ok());
+        assert!(TimeWindow::new(t("07:00"), t("07:00")).is_ok());
+        assert!(TimeBound::parse("2024-02-30 10:00").is_err());
+        assert!(TimeBound::parse("2024-02-29 10:00").is_ok());
+        assert!(TimeBound::parse("2023-02-29 10:00").is_err());
+        assert!(StatusSelection::parse(&[""]).is_err());
+        assert!(StatusSelection::parse(&[" , "]).is_err());
     }
 
     #[test]

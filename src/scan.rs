@@ -117,6 +117,32 @@ pub fn open_input(input: &Input, mmap: bool) -> std::io::Result<open::Opened> {
     }
 }
 
+/// [`scan_one`] behind a safety net: a defect that panics while reading one input
+/// fails that input, by name, and every other input's findings are kept.
+fn guarded(
+    input: &Input,
+    index: u32,
+    procmon: &ProcmonCsv<'_>,
+    mmap: bool,
+    progress: &dyn Progress,
+) -> (InputSummary, Aggregate) {
+    let run = std::panic::AssertUnwindSafe(|| scan_one(input, index, procmon, mmap, progress));
+    std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".to_string());
+        let mut s = summary(input);
+        s.status = InputStatus::Failed;
+        s.message = Some(format!(
+            "{}: internal error while reading it ({why}); the other inputs are unaffected. Please report this file.",
+            input.display()
+        ));
+        (s, Aggregate::default())
+    })
+}
+
 fn scan_one(
     input: &Input,
     index: u32,
@@ -253,7 +279,7 @@ pub fn scan_with(
     let results: Vec<(InputSummary, Aggregate)> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| scan_one(input, i as u32, &procmon, options.mmap, progress))
+        .map(|(i, input)| guarded(input, i as u32, &procmon, options.mmap, progress))
         .collect();
     // One capture, one source: twins are counted once, under the kept input.
     let sigs: Vec<&Signatures> = results.iter().map(|(_, a)| &a.signatures).collect();

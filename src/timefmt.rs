@@ -98,10 +98,20 @@ pub fn date_ymd(text: &str) -> Option<(i32, u8, u8)> {
     } else {
         return None;
     };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || y > 9999 {
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) || y > 9999 {
         return None;
     }
     Some((y as i32, m as u8, d as u8))
+}
+
+/// Days in a month of the proleptic Gregorian calendar (February 30 does not exist).
+pub fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// `HH:MM:SS.fffffff` (7 fractional digits, as Procmon prints) of nanoseconds since midnight.

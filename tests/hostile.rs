@@ -60,3 +60,96 @@ fn control_characters_never_reach_the_terminal_raw() {
     let (_, r, _) = run_json(&[d]);
     assert_eq!(r["findings"][0]["path"], evil);
 }
+
+fn synthetic_pml(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, Vec<u8>) {
+    use culprit::synth::{Config, pml::write_procmon_pml};
+    let p = dir.join(name);
+    let cfg = Config {
+        target_bytes: u64::MAX,
+        max_rows: Some(400),
+        ..Config::default()
+    };
+    write_procmon_pml(&mut std::fs::File::create(&p).unwrap(), &cfg).unwrap();
+    let bytes = std::fs::read(&p).unwrap();
+    (p, bytes)
+}
+
+#[test]
+fn a_hostile_pml_header_never_reports_an_offset_past_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, mut b) = synthetic_pml(dir.path(), "evil.pml");
+    b[0x240..0x250].fill(0xFF); // events and event-table offsets: u64::MAX
+    std::fs::write(&p, &b).unwrap();
+    let (code, _, err) = run(&[p.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("evil.pml") && err.contains("damaged at byte"),
+        "{err}"
+    );
+    assert!(!err.contains("18446744073709551615"), "{err}");
+    let at: u64 = err
+        .split("damaged at byte ")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert!(at <= b.len() as u64);
+}
+
+#[test]
+fn empty_or_impossible_filters_are_usage_errors() {
+    let t = "fixtures/tickets/rdp-install-denied";
+    for args in [
+        vec![t, "-p", ""],
+        vec![t, "--status", ""],
+        vec![t, "--since", "2024-02-30 10:00"],
+        vec![t, "--since", "08:00", "--until", "07:00"],
+        vec![
+            t,
+            "--since",
+            "2026-11-25 00:00",
+            "--until",
+            "2026-11-24 23:00",
+        ],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(!err.is_empty());
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_closed_stdout_is_an_error_not_a_silent_success() {
+    let bin = assert_cmd::cargo::cargo_bin("culprit");
+    let run_sh = |cmd: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+    };
+    let t = "fixtures/tickets/rdp-install-denied";
+    let closed = run_sh(&format!("'{}' scan {t} >&-", bin.display()));
+    assert_eq!(closed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&closed.stderr).contains("standard output is closed"));
+    let null = run_sh(&format!("'{}' scan {t} >/dev/null", bin.display()));
+    assert_eq!(
+        null.status.code(),
+        Some(0),
+        "/dev/null is a fine place for a report"
+    );
+    let explain = run_sh(&format!("'{}' explain 0x5 >&-", bin.display()));
+    assert_eq!(explain.status.code(), Some(2));
+}
+
+#[test]
+fn absurd_thread_counts_are_capped_with_a_note() {
+    let t = "fixtures/tickets/rdp-install-denied";
+    let (_, base, _) = run_json(&[t]);
+    let (code, r, err) = run_json(&[t, "-j", "100000"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("capped"), "{err}");
+    assert_eq!(paths(&r), paths(&base));
+}

@@ -70,7 +70,9 @@ pub fn header(b: &[u8]) -> Result<Header, HeaderError> {
     if version != 9 && version != 7 {
         return Err(HeaderError::Unsupported(version));
     }
-    let q = |o| u64_at(b, o).unwrap_or(0);
+    // An offset past the file is as unreadable as its end; clamping keeps every later
+    // `offset + size` computation far from overflow, whatever a hostile header says.
+    let q = |o| u64_at(b, o).unwrap_or(0).min(b.len() as u64);
     Ok(Header {
         version,
         ptr: if u32_at(b, 8).unwrap_or(0) == 1 { 8 } else { 4 },
@@ -175,9 +177,10 @@ pub fn scan(
     progress: &dyn Progress,
 ) -> FileScan {
     let mut scan = FileScan::default();
+    // A hostile header can point anywhere: a reported offset never lies past the file.
     let corrupt = |offset: usize, why: String| SourceError::Corrupt {
         path: path.to_path_buf(),
-        offset: offset as u64,
+        offset: offset.min(b.len()) as u64,
         why,
     };
     let h = match header(b) {

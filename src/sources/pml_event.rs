@@ -43,6 +43,9 @@ pub(crate) struct Raw<'a> {
 }
 
 pub(crate) fn raw_event(b: &[u8], off: usize, ptr: usize) -> Option<Raw<'_>> {
+    if off >= b.len() {
+        return None;
+    }
     let depth = u16_at(b, off + 0x28)? as usize;
     let size = u32_at(b, off + 0x2C)? as usize;
     let extra = u32_at(b, off + 0x30)? as usize;

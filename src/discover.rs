@@ -3,14 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::sources::archive;
+use crate::sources::archive::{self, Member};
 
 /// One log to read: a file, or a file inside a zip archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     pub path: PathBuf,
-    /// The member's name when the log is inside the zip archive at `path`.
-    pub member: Option<String>,
+    /// The member when the log is inside the zip archive at `path`.
+    pub member: Option<Member>,
     /// Named on the command line (an unreadable kind is then an error, not a note).
     pub explicit: bool,
 }
@@ -28,7 +28,7 @@ impl Input {
     /// How reports name it: the path, or `archive.zip!member/path`.
     pub fn display(&self) -> String {
         match &self.member {
-            Some(m) => format!("{}!{m}", self.path.display()),
+            Some(m) => format!("{}!{}", self.path.display(), m.label),
             None => self.path.display().to_string(),
         }
     }
@@ -73,11 +73,22 @@ fn push(path: PathBuf, explicit: bool, inputs: &mut Vec<Input>, missing: &mut Ve
     }
     match archive::members(&path) {
         // Files inside an archive are found, not named: unknown kinds are notes.
-        Ok(names) => inputs.extend(names.into_iter().map(|m| Input {
-            path: path.clone(),
-            member: Some(m),
-            explicit: false,
-        })),
+        Ok((members, duplicates)) => {
+            inputs.extend(members.into_iter().map(|m| Input {
+                path: path.clone(),
+                member: Some(m),
+                explicit: false,
+            }));
+            if duplicates {
+                missing.push(Missing {
+                    path: path.clone(),
+                    error: std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "the archive holds several files of one name; only the last of each was read",
+                    ),
+                });
+            }
+        }
         Err(error) => missing.push(Missing { path, error }),
     }
 }

@@ -80,6 +80,8 @@ impl ScanOutcome {
 fn describe_other(head: &[u8]) -> &'static str {
     if head.starts_with(b"ElfFile\0") {
         "an EVTX event log; event logs are not read yet"
+    } else if head.starts_with(b"PK\x05\x06") {
+        "an empty zip archive (no files inside)"
     } else if head.starts_with(b"PK\x03\x04") {
         "a zip archive inside an archive; unpack the outer one and scan the folder"
     } else if head.contains(&0) {

@@ -153,3 +153,139 @@ fn absurd_thread_counts_are_capped_with_a_note() {
     assert!(err.contains("capped"), "{err}");
     assert_eq!(paths(&r), paths(&base));
 }
+
+/// A stored (uncompressed) zip written byte by byte, so that tests can hold what zip
+/// writers refuse (two members of one name) and thousands of members cheaply.
+fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in members {
+        let mut crc = flate2::Crc::new();
+        crc.update(data);
+        let offset = out.len() as u32;
+        let common = |v: &mut Vec<u8>| {
+            v.extend_from_slice(&20u16.to_le_bytes()); // version needed
+            v.extend_from_slice(&0u16.to_le_bytes()); // flags
+            v.extend_from_slice(&0u16.to_le_bytes()); // stored
+            v.extend_from_slice(&0u32.to_le_bytes()); // time, date
+            v.extend_from_slice(&crc.sum().to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes()); // extra
+        };
+        out.extend_from_slice(b"PK\x03\x04");
+        common(&mut out);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        central.extend_from_slice(b"PK\x01\x02");
+        central.extend_from_slice(&20u16.to_le_bytes()); // version made by
+        common(&mut central);
+        central.extend_from_slice(&[0u8; 6]); // comment len, disk, internal attrs
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attrs
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd_offset = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06");
+    out.extend_from_slice(&[0u8; 4]);
+    out.extend_from_slice(&(members.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(members.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+#[test]
+fn zip_members_of_one_name_are_never_dropped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = csv(&[row("HKCU\\Software\\A", "mstsc.exe")], "\r\n");
+    let b = csv(&[row("HKCU\\Software\\B", "mstsc.exe")], "\r\n");
+    let z = dir.path().join("ticket.zip");
+    std::fs::write(&z, stored_zip(&[("Procmon.CSV", &a), ("Procmon.CSV", &b)])).unwrap();
+    let (code, r, err) = run_json(&[z.to_str().unwrap()]);
+    // The zip reader keeps one entry per name: the loss is named, and exit says so.
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("ticket.zip") && err.contains("several files of one name"),
+        "{err}"
+    );
+    assert_eq!(paths(&r), vec!["HKCU\\Software\\B"]);
+}
+
+#[test]
+fn a_zip_of_thousands_of_members_is_read_in_one_listing() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = csv(&[row("HKCU\\Software\\X", "mstsc.exe")], "\r\n");
+    let names: Vec<String> = (0..3000).map(|i| format!("m/{i:05}.csv")).collect();
+    let members: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), one.as_slice())).collect();
+    let z = dir.path().join("many.zip");
+    std::fs::write(&z, stored_zip(&members)).unwrap();
+    let (code, r, err) = run_json(&[z.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(r["summary"]["inputs"], 3000);
+    // One capture copied 3000 times: counted once.
+    assert_eq!(r["findings"][0]["count"], 1);
+    assert_eq!(r["summary"]["twins"], 2999);
+}
+
+#[test]
+fn an_empty_zip_is_named_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let z = dir.path().join("empty.zip");
+    std::fs::write(&z, stored_zip(&[])).unwrap();
+    let (code, _, err) = run(&[z.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("empty zip archive"), "{err}");
+}
+
+#[test]
+fn utf16be_without_a_bom_reads_like_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = String::from_utf8(csv(&[row("HKCU\\Software\\BE", "mstsc.exe")], "\r\n")).unwrap();
+    let be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+    let p = dir.path().join("be.csv");
+    std::fs::write(&p, be).unwrap();
+    let (code, r, err) = run_json(&[p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(paths(&r), vec!["HKCU\\Software\\BE"]);
+    assert_eq!(r["inputs"][0]["encoding"], "utf-16be");
+}
+
+#[test]
+fn a_record_past_the_cap_is_a_bad_row_and_the_next_rows_survive() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let huge = format!(
+        "\"7:15:31.0000000 AM\",\"mstsc.exe\",\"7720\",\"RegSetValue\",\"HKCU\\Software\\Huge\",\"ACCESS DENIED\",\"{}\"",
+        "x".repeat(20 << 20)
+    );
+    let text = csv(&[huge, row("HKCU\\Software\\After", "mstsc.exe")], "\r\n");
+    let plain = dir.path().join("long.csv");
+    std::fs::write(&plain, &text).unwrap();
+    let gz = dir.path().join("long.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(&text).unwrap();
+    enc.finish().unwrap();
+    for p in [&plain, &gz] {
+        for mode in [vec![], vec!["--no-mmap"]] {
+            let mut args = vec![p.to_str().unwrap()];
+            args.extend(mode.iter().copied());
+            let (code, r, err) = run_json(&args);
+            assert_eq!(code, 0, "{p:?} {mode:?}: {err}");
+            assert_eq!(paths(&r), vec!["HKCU\\Software\\After"], "{p:?} {mode:?}");
+            let input = &r["inputs"][0];
+            assert_eq!(input["bad_rows"], 1, "{p:?} {mode:?}");
+            let first = input["first_bad_row"].as_str().unwrap();
+            assert!(
+                first.starts_with("line 2:") && first.contains("16 MiB"),
+                "{first}"
+            );
+        }
+    }
+}

@@ -55,6 +55,39 @@ pub fn split_lines(data: &[u8], size: usize) -> Vec<&[u8]> {
     out
 }
 
+/// The longest record kept whole. A longer line costs no more memory than this: a
+/// stream keeps its first `MAX_RECORD + 1` bytes (so every reader sees it is over the
+/// cap) and skips the rest up to its newline; readers count it as a bad record.
+pub const MAX_RECORD: usize = 16 << 20;
+
+/// Reads into `buf` until it holds `upto` bytes or the input ends; returns true at EOF.
+/// (`read_to_end` grows the buffer without zeroing it first.)
+fn fill(reader: &mut (dyn Read + Send), buf: &mut Vec<u8>, upto: usize) -> io::Result<bool> {
+    let want = upto.saturating_sub(buf.len());
+    if want == 0 {
+        return Ok(false);
+    }
+    let n = reader.take(want as u64).read_to_end(buf)?;
+    Ok(n < want)
+}
+
+/// Discards input through the next newline; what follows it goes to `carry`.
+/// Returns true at EOF.
+fn skip_line(reader: &mut (dyn Read + Send), carry: &mut Vec<u8>) -> io::Result<bool> {
+    let mut piece = Vec::with_capacity(64 * 1024);
+    loop {
+        piece.clear();
+        let eof = fill(reader, &mut piece, 64 * 1024)?;
+        if let Some(i) = memchr::memchr(b'\n', &piece) {
+            carry.extend_from_slice(&piece[i + 1..]);
+            return Ok(eof && carry.is_empty());
+        }
+        if eof {
+            return Ok(true);
+        }
+    }
+}
+
 /// Fills `buf` with a line-aligned block of about `size` bytes; returns false at EOF
 /// with nothing read.
 fn read_block(
@@ -65,24 +98,8 @@ fn read_block(
 ) -> io::Result<bool> {
     buf.clear();
     buf.append(carry);
-    let mut eof = false;
+    let mut eof = fill(reader, buf, size)?;
     loop {
-        while buf.len() < size && !eof {
-            let old = buf.len();
-            buf.resize(size.max(old + 64 * 1024), 0);
-            match reader.read(&mut buf[old..]) {
-                Ok(0) => {
-                    buf.truncate(old);
-                    eof = true;
-                }
-                Ok(n) => buf.truncate(old + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(old),
-                Err(e) => {
-                    buf.truncate(old);
-                    return Err(e);
-                }
-            }
-        }
         if eof {
             return Ok(!buf.is_empty());
         }
@@ -91,28 +108,35 @@ fn read_block(
             buf.truncate(i + 1);
             return Ok(true);
         }
-        // One line longer than the block: keep reading until it ends.
-        let grow = buf.len() * 2;
-        while buf.len() < grow && !eof {
-            let old = buf.len();
-            buf.resize(grow, 0);
-            match reader.read(&mut buf[old..]) {
-                Ok(0) => {
-                    buf.truncate(old);
-                    eof = true;
-                }
-                Ok(n) => buf.truncate(old + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(old),
-                Err(e) => {
-                    buf.truncate(old);
-                    return Err(e);
-                }
-            }
+        // One line longer than the block: keep reading until it ends, up to the cap.
+        if buf.len() > MAX_RECORD {
+            buf.truncate(MAX_RECORD + 1);
+            buf.push(b'\n');
+            skip_line(reader, carry)?;
+            return Ok(true);
         }
-        if eof {
-            return Ok(!buf.is_empty());
-        }
+        eof = fill(reader, buf, (buf.len() * 2).min(MAX_RECORD + 1))?;
     }
+}
+
+/// The 1-based line numbers (within `chunk`) of the lines longer than [`MAX_RECORD`].
+/// Cheap when there are none: a chunk shorter than the cap is not scanned.
+pub fn overlong_lines(chunk: &[u8]) -> Vec<u64> {
+    if chunk.len() <= MAX_RECORD {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (n, end) in memchr::memchr_iter(b'\n', chunk)
+        .chain(std::iter::once(chunk.len()))
+        .enumerate()
+    {
+        if end.saturating_sub(start) > MAX_RECORD {
+            out.push(n as u64 + 1);
+        }
+        start = end + 1;
+    }
+    out
 }
 
 /// Visits `body` as ordered batches of up to `batch` line-aligned blocks of about
@@ -252,6 +276,37 @@ mod tests {
         drive(body, 100, &NoProgress, count, |r| streamed.extend(r)).unwrap();
         assert_eq!(mapped, data);
         assert_eq!(streamed, data);
+    }
+
+    #[test]
+    fn a_line_past_the_cap_is_cut_and_the_next_lines_survive() {
+        let data = [
+            b"head\n".to_vec(),
+            vec![b'x'; MAX_RECORD + 5000],
+            b"\nnext\nlast\n".to_vec(),
+        ]
+        .concat();
+        let mut cur = io::Cursor::new(data);
+        let body = Body::Stream {
+            reader: &mut cur,
+            carry: Vec::new(),
+            consumed: Arc::new(AtomicU64::new(0)),
+        };
+        let mut all = Vec::new();
+        drive(
+            body,
+            1 << 20,
+            &NoProgress,
+            |c: &[u8]| c.to_vec(),
+            |r| all.extend(r),
+        )
+        .unwrap();
+        let lines: Vec<&[u8]> = all.split(|&b| b == b'\n').collect();
+        assert_eq!(lines[0], b"head");
+        assert_eq!(lines[1].len(), MAX_RECORD + 1, "cut just past the cap");
+        assert_eq!(&lines[2..], [&b"next"[..], b"last", b""]);
+        assert_eq!(overlong_lines(&all), vec![2]);
+        assert!(overlong_lines(b"short\nlines\n").is_empty());
     }
 
     #[test]

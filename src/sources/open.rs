@@ -62,20 +62,31 @@ fn read_head(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// Whether bytes without a BOM look like UTF-16LE text (ASCII with zero high bytes).
-fn looks_utf16le(b: &[u8]) -> bool {
+/// Zero bytes at even and at odd positions of the first 512 bytes (or `None` when
+/// there are too few bytes to judge).
+fn zero_lanes(b: &[u8]) -> Option<(usize, usize, usize)> {
     let n = b.len().min(512) & !1;
     if n < 8 {
-        return false;
+        return None;
     }
-    let zeros_odd = b[..n]
+    let odd = b[..n]
         .iter()
         .skip(1)
         .step_by(2)
         .filter(|&&x| x == 0)
         .count();
-    let zeros_even = b[..n].iter().step_by(2).filter(|&&x| x == 0).count();
-    zeros_odd * 10 >= (n / 2) * 7 && zeros_even * 10 < n / 2
+    let even = b[..n].iter().step_by(2).filter(|&&x| x == 0).count();
+    Some((even, odd, n / 2))
+}
+
+/// Whether bytes without a BOM look like UTF-16LE text (ASCII with zero high bytes).
+fn looks_utf16le(b: &[u8]) -> bool {
+    zero_lanes(b).is_some_and(|(even, odd, half)| odd * 10 >= half * 7 && even * 10 < half)
+}
+
+/// Whether bytes without a BOM look like UTF-16BE text (zero high bytes first).
+fn looks_utf16be(b: &[u8]) -> bool {
+    zero_lanes(b).is_some_and(|(even, odd, half)| even * 10 >= half * 7 && odd * 10 < half)
 }
 
 /// Opens `path`, decoding compression and text encoding. Plain UTF-8 files (and
@@ -135,6 +146,8 @@ pub fn from_reader(raw: Box<dyn Read + Send>, disk_len: u64) -> io::Result<Opene
         ("utf-16be", Some(UTF_16BE))
     } else if looks_utf16le(&head) {
         ("utf-16le", Some(UTF_16LE))
+    } else if looks_utf16be(&head) {
+        ("utf-16be", Some(UTF_16BE))
     } else if head.starts_with(b"\xEF\xBB\xBF") {
         ("utf-8-bom", None)
     } else {
@@ -245,6 +258,7 @@ mod tests {
         variants.push(("le", le));
         let be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
         variants.push(("be-bom", [[0xFE, 0xFF].as_slice(), &be].concat()));
+        variants.push(("be", be));
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&variants[1].1).unwrap();
         variants.push(("gz", gz.finish().unwrap()));

@@ -341,7 +341,23 @@ impl<'f> ProcmonCsv<'f> {
             agg: Aggregate::default(),
         };
         let mut rec = LineParser::new(cols.delimiter);
+        // Records past the cap are bad rows, whatever they hold (never parsed).
+        for line_no in chunks::overlong_lines(chunk) {
+            part.bad += 1;
+            if part.first_bad.is_none() {
+                part.first_bad = Some((
+                    line_no,
+                    format!(
+                        "a record longer than {} MiB, not read",
+                        chunks::MAX_RECORD >> 20
+                    ),
+                ));
+            }
+        }
         part.newlines = candidate_lines(chunk, &self.literals, |line_no, offset, line| {
+            if line.len() > chunks::MAX_RECORD {
+                return;
+            }
             let n = rec.parse(line).unwrap_or(0);
             if n < cols.min_fields {
                 part.bad += 1;

@@ -224,7 +224,8 @@ pub fn resolve(
                         pre.lines(block, &mut ranges);
                         for (ls, le) in ranges {
                             let line = &block[ls..le];
-                            if memchr::memmem::find(line, b"SUCCESS").is_none()
+                            if line.len() > chunks::MAX_RECORD
+                                || memchr::memmem::find(line, b"SUCCESS").is_none()
                                 || rec.parse(line).unwrap_or(0) < cols.min_fields
                             {
                                 continue;

@@ -41,7 +41,7 @@ pub struct Missing {
     pub error: std::io::Error,
 }
 
-/// Expands folders recursively (symbolic links are not followed) and zip archives
+/// Expands folders recursively (symbolic links followed, loops reported) and zip archives
 /// (each file inside is an input), keeps files as given, and sorts everything so runs
 /// are deterministic.
 pub fn discover(args: &[PathBuf]) -> (Vec<Input>, Vec<Missing>) {
@@ -94,7 +94,12 @@ fn push(path: PathBuf, explicit: bool, inputs: &mut Vec<Input>, missing: &mut Ve
 }
 
 fn walk(dir: &Path, inputs: &mut Vec<Input>, missing: &mut Vec<Missing>) {
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+    // Links are followed (a linked capture is read like any file); a link loop is
+    // reported, never walked forever.
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         match entry {
             Ok(e) if e.file_type().is_file() => push(e.into_path(), false, inputs, missing),
             Ok(_) => {}

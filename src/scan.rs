@@ -128,7 +128,11 @@ fn guarded(
     mmap: bool,
     progress: &dyn Progress,
 ) -> (InputSummary, Aggregate) {
-    let run = std::panic::AssertUnwindSafe(|| scan_one(input, index, procmon, mmap, progress));
+    let run = std::panic::AssertUnwindSafe(|| {
+        let (mut s, agg) = scan_one(input, index, procmon, mmap, progress);
+        changed_while_read(input, &mut s);
+        (s, agg)
+    });
     std::panic::catch_unwind(run).unwrap_or_else(|payload| {
         let why = payload
             .downcast_ref::<&str>()
@@ -244,6 +248,25 @@ impl Default for ScanOptions {
     }
 }
 
+/// A file truncated or still growing while it was read gave a partial view: say so
+/// (the findings stand for the part read).
+fn changed_while_read(input: &Input, s: &mut InputSummary) {
+    if input.member.is_some() || s.status != InputStatus::Ok || s.kind.is_none() {
+        return;
+    }
+    let Ok(now) = std::fs::metadata(&input.path).map(|m| m.len()) else {
+        return;
+    };
+    if now != s.bytes {
+        s.status = InputStatus::Failed;
+        s.message = Some(format!(
+            "{}: the file changed size while it was read ({} bytes when opened, {now} now): the findings cover only what was read",
+            input.display(),
+            s.bytes
+        ));
+    }
+}
+
 /// Fills a summary from a file scan.
 fn finish(mut s: InputSummary, r: FileScan) -> (InputSummary, Aggregate) {
     s.rows = r.stats.rows;
@@ -314,5 +337,31 @@ pub fn scan_with(
     ScanOutcome {
         inputs: summaries,
         aggregate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_shrank_while_read_is_failed_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("shrinking.csv");
+        std::fs::write(&p, vec![b'x'; 1000]).unwrap();
+        let input = Input::file(&p, true);
+        let mut s = summary(&input);
+        s.kind = Some("procmon-csv");
+        s.bytes = 1000;
+        changed_while_read(&input, &mut s);
+        assert_eq!(s.status, InputStatus::Ok, "unchanged");
+        std::fs::write(&p, vec![b'x'; 400]).unwrap();
+        changed_while_read(&input, &mut s);
+        assert_eq!(s.status, InputStatus::Failed);
+        let m = s.message.unwrap();
+        assert!(
+            m.contains("shrinking.csv") && m.contains("1000") && m.contains("400"),
+            "{m}"
+        );
     }
 }

@@ -289,3 +289,100 @@ fn a_record_past_the_cap_is_a_bad_row_and_the_next_rows_survive() {
         }
     }
 }
+
+#[test]
+fn a_newline_inside_a_quoted_path_keeps_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, eol) in [("crlf.csv", "\r\n"), ("lf.csv", "\n")] {
+        let split = row(&format!("HKCU\\Software\\two{eol}lines"), "mstsc.exe");
+        let text = csv(
+            &[
+                row("HKCU\\Software\\Before", "mstsc.exe"),
+                split,
+                row("HKCU\\Software\\After", "mstsc.exe"),
+            ],
+            eol,
+        );
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let (code, r, err) = run_json(&[p.to_str().unwrap(), "--top", "0"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(r["inputs"][0]["bad_rows"], 0, "{name}");
+        let mut got = paths(&r);
+        got.sort();
+        let joined = format!("HKCU\\Software\\two{eol}lines");
+        let mut want = vec![
+            "HKCU\\Software\\After".to_string(),
+            "HKCU\\Software\\Before".to_string(),
+            joined,
+        ];
+        want.sort();
+        assert_eq!(got, want, "{name}");
+        // The record is cited at its first line (header = 1, Before = 2, split = 3).
+        let f = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().contains("two"))
+            .unwrap();
+        assert_eq!(f["first_seen"]["line"], 3, "{name}");
+    }
+}
+
+#[test]
+fn cr_only_line_ends_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("mac.csv");
+    std::fs::write(&p, csv(&[row("HKCU\\Software\\Mac", "mstsc.exe")], "\r")).unwrap();
+    for mode in [None, Some("--no-mmap")] {
+        let mut args = vec![p.to_str().unwrap()];
+        args.extend(mode);
+        let (code, r, err) = run_json(&args);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(paths(&r), vec!["HKCU\\Software\\Mac"]);
+        assert_eq!(r["inputs"][0]["rows"], 1);
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn a_linked_capture_in_a_walked_folder_is_read_and_a_loop_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let real = elsewhere.path().join("real.csv");
+    std::fs::write(
+        &real,
+        csv(&[row("HKCU\\Software\\Linked", "mstsc.exe")], "\r\n"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&real, dir.path().join("link.csv")).unwrap();
+    let (code, r, err) = run_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(paths(&r), vec!["HKCU\\Software\\Linked"]);
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let (code, r, err) = run_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("loop"), "{err}");
+    assert_eq!(
+        paths(&r),
+        vec!["HKCU\\Software\\Linked"],
+        "the loop costs nothing else"
+    );
+}
+
+#[test]
+fn a_huge_path_is_reported_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = format!("C:\\{}", "a".repeat(4 << 20));
+    let p = dir.path().join("huge.csv");
+    std::fs::write(&p, csv(&[row(&path, "mstsc.exe")], "\r\n")).unwrap();
+    let f = p.to_str().unwrap();
+    // The table cell is cut in the middle; the evidence below prints the path whole.
+    let (code, table, err) = run(&[f, "--no-progress"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("a…a"));
+    assert!(table.contains(&path));
+    let (code, out, _) = run(&[f, "-f", "csv"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(&path), "CSV keeps the data whole");
+}

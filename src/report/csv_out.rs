@@ -39,7 +39,17 @@ fn join(c: &[Count]) -> String {
 }
 
 pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    // A field longer than the writer's buffer is rescanned per buffer-full: size the
+    // buffer to the longest field so output stays linear in a hostile path's length.
+    let longest = r
+        .findings
+        .iter()
+        .map(|f| f.path.len() + f.advice.iter().map(String::len).sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity((longest * 2).max(8 * 1024))
+        .from_writer(out);
     let err = |e: csv::Error| match e.into_kind() {
         csv::ErrorKind::Io(e) => e,
         other => io::Error::other(format!("{other:?}")),

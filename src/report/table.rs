@@ -21,6 +21,22 @@ fn counts(c: &[Count], max: usize) -> String {
     parts.join(", ")
 }
 
+/// Longest text a table cell shows; the evidence below the table prints it whole.
+/// (Cell wrapping costs more than linear time in the text's length.)
+const CELL_MAX: usize = 512;
+
+/// `text` cut in the middle to [`CELL_MAX`] characters.
+fn cell(text: &str) -> String {
+    let n = text.chars().count();
+    if n <= CELL_MAX {
+        return text.to_string();
+    }
+    let half = CELL_MAX / 2;
+    let head: String = text.chars().take(half).collect();
+    let tail: String = text.chars().skip(n - half).collect();
+    format!("{head}…{tail}")
+}
+
 fn why(f: &Finding) -> String {
     let x = &f.factors;
     let worst = f.statuses.first().map_or("status", |s| s.class.as_str());
@@ -86,8 +102,8 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             status,
             f.count.to_string(),
             f.unrecovered.to_string(),
-            counts(&f.processes, 2),
-            f.path.clone(),
+            cell(&counts(&f.processes, 2)),
+            cell(&f.path),
         ]);
     }
     writeln!(out, "{t}")?;

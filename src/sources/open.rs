@@ -37,6 +37,9 @@ pub struct Opened {
     /// `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be`.
     pub encoding: &'static str,
     pub gzip: bool,
+    /// Lines end with a bare CR (classic Mac OS, Excel's "CSV (Macintosh)"): the text
+    /// is read with each CR turned into a LF.
+    pub cr_only: bool,
     /// Size on disk.
     pub disk_len: u64,
     /// The first decoded bytes (up to 64 KiB), for sniffing the kind.
@@ -97,6 +100,7 @@ pub fn open(path: &Path, mmap: bool) -> io::Result<Opened> {
     let opened = from_reader(Box::new(file), disk_len)?;
     if !(mmap
         && !opened.gzip
+        && !opened.cr_only
         && matches!(opened.encoding, "utf-8" | "utf-8-bom" | "binary")
         && disk_len > 0)
     {
@@ -114,9 +118,30 @@ pub fn open(path: &Path, mmap: bool) -> io::Result<Opened> {
         text: Text::Mapped { map, start: bom },
         encoding: opened.encoding,
         gzip: false,
+        cr_only: false,
         disk_len,
         head,
     })
+}
+
+/// Turns every CR into a LF (for text whose lines end with a bare CR).
+struct CrToLf<R>(R);
+
+impl<R: Read> Read for CrToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        for b in &mut buf[..n] {
+            if *b == b'\r' {
+                *b = b'\n';
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Whether decoded text ends its lines with a bare CR: CRs and no LF in the head.
+fn cr_only(head: &[u8]) -> bool {
+    !head.contains(&b'\n') && head.contains(&b'\r')
 }
 
 /// Sniffs and decodes any byte stream (a file, an archive member): gzip, UTF-16,
@@ -168,11 +193,19 @@ pub fn from_reader(raw: Box<dyn Read + Send>, disk_len: u64) -> io::Result<Opene
     if head.starts_with(b"\xEF\xBB\xBF") {
         head.drain(..3);
     }
-    let reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(head.clone()).chain(reader));
+    let cr_only = !binary && cr_only(&head);
+    let mut reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(head.clone()).chain(reader));
+    if cr_only {
+        reader = Box::new(CrToLf(reader));
+        head.iter_mut()
+            .filter(|b| **b == b'\r')
+            .for_each(|b| *b = b'\n');
+    }
     Ok(Opened {
         text: Text::Stream { reader, consumed },
         encoding,
         gzip,
+        cr_only,
         disk_len,
         head,
     })

@@ -77,6 +77,8 @@ pub struct Columns {
     pub date_time: Option<usize>,
     /// Fields a record needs at least (the highest required index + 1).
     pub min_fields: usize,
+    /// Fields the header names (what a whole record has).
+    pub fields: usize,
     pub delimiter: u8,
 }
 
@@ -148,6 +150,7 @@ pub fn parse_header(line: &[u8]) -> Header {
         time: find("Time of Day"),
         date_time: find("Date & Time"),
         min_fields: req.iter().max().copied().unwrap_or(0) + 1,
+        fields: names.len(),
         delimiter,
     })
 }
@@ -217,6 +220,37 @@ pub(crate) fn count_newlines(b: &[u8]) -> u64 {
 
 fn lossy(b: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(b)
+}
+
+/// How many lines back a record split by quoted newlines is looked for.
+const REJOIN_LINES: usize = 16;
+
+/// Joins the line `[start, end)` of `chunk` with up to [`REJOIN_LINES`] lines before
+/// it until they parse as exactly one whole record (the newlines then sit inside
+/// quotes); leaves that record in `rec` and returns how many lines were joined and
+/// where the record starts.
+fn rejoin(
+    chunk: &[u8],
+    start: usize,
+    end: usize,
+    rec: &mut LineParser,
+    cols: &Columns,
+) -> Option<(usize, usize)> {
+    let mut from = start;
+    for k in 1..=REJOIN_LINES {
+        if from == 0 {
+            return None;
+        }
+        // The start of the line before `from` (which follows a newline).
+        from = memchr::memrchr(b'\n', &chunk[..from - 1]).map_or(0, |i| i + 1);
+        if end - from > chunks::MAX_RECORD {
+            return None;
+        }
+        if rec.parse(&chunk[from..end]) == Some(cols.fields) {
+            return Some((k, from));
+        }
+    }
+    None
 }
 
 /// An optional column's text, empty when the column or the field is absent.
@@ -358,7 +392,17 @@ impl<'f> ProcmonCsv<'f> {
             if line.len() > chunks::MAX_RECORD {
                 return;
             }
-            let n = rec.parse(line).unwrap_or(0);
+            let mut n = rec.parse(line).unwrap_or(0);
+            let (mut line_no, mut offset) = (line_no, offset);
+            // A newline inside a quoted field (valid CSV) splits a record over lines:
+            // the status is on its last line, so join it with the lines before.
+            if n < cols.min_fields
+                && let Some((k, start)) = rejoin(chunk, offset, offset + line.len(), &mut rec, cols)
+            {
+                n = rec.len();
+                line_no -= k as u64;
+                offset = start;
+            }
             if n < cols.min_fields {
                 part.bad += 1;
                 if part.first_bad.is_none() {

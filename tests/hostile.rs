@@ -386,3 +386,59 @@ fn a_huge_path_is_reported_in_linear_time() {
     assert_eq!(code, 0);
     assert!(out.contains(&path), "CSV keeps the data whole");
 }
+
+fn u64_at(b: &[u8], o: usize) -> usize {
+    u64::from_le_bytes(b[o..o + 8].try_into().unwrap()) as usize
+}
+
+#[test]
+fn a_pml_with_a_damaged_process_table_or_event_table_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, clean) = synthetic_pml(dir.path(), "names.pml");
+    // The string table says it holds no string: every process name is lost.
+    let mut b = clean.clone();
+    let strings = u64_at(&b, 0x258);
+    b[strings..strings + 4].fill(0);
+    std::fs::write(&p, &b).unwrap();
+    let (code, _, err) = run(&[p.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("names.pml") && err.contains("process table is damaged"),
+        "{err}"
+    );
+    // Every event offset points past the file.
+    let mut b = clean.clone();
+    let table = u64_at(&b, 0x248);
+    let events = u32::from_le_bytes(b[0x234..0x238].try_into().unwrap()) as usize;
+    b[table..table + 5 * events].fill(0xFF);
+    let q = dir.path().join("offsets.pml");
+    std::fs::write(&q, &b).unwrap();
+    let (code, r, err) = run_json(&[q.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("event records could not be read"), "{err}");
+    assert_eq!(r["inputs"][0]["bad_rows"], events);
+}
+
+#[test]
+fn a_truncated_xml_export_is_named_as_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read("fixtures/procmon/default7.xml").unwrap();
+    let (code, _, err) = run(&["fixtures/procmon/default7.xml", "--all-processes"]);
+    assert_ne!(code, 2, "the whole export reads cleanly: {err}");
+    // Cut inside a tag: a syntax error, named.
+    let cut = dir.path().join("cut.xml");
+    std::fs::write(&cut, &full[..full.len() * 2 / 3]).unwrap();
+    let (code, _, err) = run(&[cut.to_str().unwrap(), "--all-processes"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cut.xml") && err.contains("damaged"), "{err}");
+    // Cut cleanly after an event: well-formed so far, but the root never closes.
+    let text = String::from_utf8(full.clone()).unwrap();
+    let at = text[..text.len() * 2 / 3].rfind("</event>").unwrap() + "</event>".len();
+    std::fs::write(&cut, &text[..at]).unwrap();
+    let (code, _, err) = run(&[cut.to_str().unwrap(), "--all-processes"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("cut.xml") && err.contains("truncated"),
+        "{err}"
+    );
+}

@@ -103,26 +103,33 @@ fn table_string(b: &[u8], strings: usize, i: u32) -> Option<String> {
     Some(utf16(b.get(strings + rel + 4..strings + rel + 4 + size)?))
 }
 
-/// The process table, or `None` when the table itself is not in the file. A record
-/// whose name string is unreadable keeps its index with a placeholder name.
-fn processes(b: &[u8], h: &Header) -> Option<HashMap<u32, Proc>> {
+/// The process table and how many of its records could not be read whole, or `None`
+/// when the table itself is not in the file. A record whose name string is unreadable
+/// keeps its index with a placeholder name (and counts as damaged).
+fn processes(b: &[u8], h: &Header) -> Option<(HashMap<u32, Proc>, usize, usize)> {
     let base = h.process_offset as usize;
     let strings = h.strings_offset as usize;
     let n = u32_at(b, base)? as usize;
     let offsets = base + 4 + 4 * n;
     b.get(offsets..offsets + 4 * n)?;
-    let mut out = HashMap::with_capacity(n);
+    let mut out = HashMap::with_capacity(n.min(1 << 16));
+    let mut damaged = 0;
     for i in 0..n {
         let p = base + u32_at(b, offsets + 4 * i)? as usize;
         let (Some(index), Some(pid)) = (u32_at(b, p), u32_at(b, p + 4)) else {
+            damaged += 1;
             continue;
         };
-        let name = u32_at(b, p + 0x40)
-            .and_then(|s| table_string(b, strings, s))
-            .unwrap_or_else(|| format!("<process #{index}>"));
+        let name = match u32_at(b, p + 0x40).and_then(|s| table_string(b, strings, s)) {
+            Some(name) => name,
+            None => {
+                damaged += 1;
+                format!("<process #{index}>")
+            }
+        };
         out.insert(index, Proc { name, pid });
     }
-    Some(out)
+    Some((out, damaged, n))
 }
 
 /// Where the events are.
@@ -213,7 +220,18 @@ pub fn scan(
         && h.offsets_offset > 0;
     let procs = if table_ok { processes(b, &h) } else { None };
     let (offsets, procs) = match (table_ok, procs) {
-        (true, Some(p)) => (Offsets::Table(h.offsets_offset as usize), p),
+        (true, Some((p, damaged, total))) => {
+            if damaged > 0 {
+                // Names lost to damage cannot match the process filter: say so.
+                scan.error = Some(corrupt(
+                    h.process_offset as usize,
+                    format!(
+                        "the process table is damaged: {damaged} of {total} process records unreadable (shown as <process #N>, which no process filter matches)"
+                    ),
+                ));
+            }
+            (Offsets::Table(h.offsets_offset as usize), p)
+        }
         _ => {
             let (walked, damage) = walk(b, &h);
             let at = damage.map(|d| d.0).unwrap_or(h.offsets_offset as usize);
@@ -351,6 +369,17 @@ pub fn scan(
             scan.stats.first_bad =
                 first_bad.map(|i| (i as u64 + 1, "event record outside the file".to_string()));
         }
+    }
+    if scan.stats.bad_rows > 0 && scan.error.is_none() {
+        let i = scan.stats.first_bad.as_ref().map_or(1, |f| f.0) as usize - 1;
+        scan.error = Some(corrupt(
+            offsets.get(b, i).unwrap_or(b.len()),
+            format!(
+                "{} of {count} event records could not be read (the first is event {})",
+                scan.stats.bad_rows,
+                i + 1
+            ),
+        ));
     }
     scan.stats.rows = count as u64;
     // Events the header announces but the damaged file no longer holds.

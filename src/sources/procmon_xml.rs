@@ -75,6 +75,7 @@ pub fn scan<R: Read>(
     let mut wanted_pairs: HashSet<(String, String)> = HashSet::new();
     let mut events = 0u64;
     let mut reported = 0u64;
+    let mut root_closed = false;
     loop {
         let ev = match reader.read_event_into(&mut buf) {
             Ok(e) => e,
@@ -88,7 +89,20 @@ pub fn scan<R: Read>(
             }
         };
         match ev {
-            Xml::Eof => break,
+            Xml::Eof => {
+                // An export cut short ends without closing its root: the events after
+                // the cut are lost, and that must be said.
+                if !root_closed {
+                    scan.error = Some(SourceError::Corrupt {
+                        path: path.to_path_buf(),
+                        offset: reader.buffer_position(),
+                        why: format!(
+                            "the XML ends before </procmon> (truncated after {events} events)"
+                        ),
+                    });
+                }
+                break;
+            }
             Xml::Start(s) => match s.name().as_ref() {
                 "event" => {
                     depth_kind = Some("event");
@@ -122,6 +136,9 @@ pub fn scan<R: Read>(
             }
             Xml::End(e) => {
                 current = None;
+                if e.name().as_ref() == "procmon" {
+                    root_closed = true;
+                }
                 match e.name().as_ref() {
                     "process" if depth_kind == Some("process") => {
                         let f = std::mem::take(&mut fields);

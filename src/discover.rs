@@ -13,6 +13,9 @@ pub struct Input {
     pub member: Option<Member>,
     /// Named on the command line (an unreadable kind is then an error, not a note).
     pub explicit: bool,
+    /// A pipe, FIFO, device or standard input (`-`): it can be read only once, so it
+    /// is never opened to sniff it.
+    pub piped: bool,
 }
 
 impl Input {
@@ -22,11 +25,28 @@ impl Input {
             path: path.into(),
             member: None,
             explicit,
+            piped: false,
         }
+    }
+
+    /// Standard input (`-` on the command line).
+    pub fn stdin() -> Input {
+        Input {
+            piped: true,
+            ..Input::file("-", true)
+        }
+    }
+
+    /// Whether this is standard input.
+    pub fn is_stdin(&self) -> bool {
+        self.piped && self.path.as_os_str() == "-"
     }
 
     /// How reports name it: the path, or `archive.zip!member/path`.
     pub fn display(&self) -> String {
+        if self.is_stdin() {
+            return "<stdin>".to_string();
+        }
         match &self.member {
             Some(m) => format!("{}!{}", self.path.display(), m.label),
             None => self.path.display().to_string(),
@@ -48,8 +68,17 @@ pub fn discover(args: &[PathBuf]) -> (Vec<Input>, Vec<Missing>) {
     let mut inputs = Vec::new();
     let mut missing = Vec::new();
     for arg in args {
+        if arg.as_os_str() == "-" {
+            inputs.push(Input::stdin());
+            continue;
+        }
         match std::fs::metadata(arg) {
             Ok(m) if m.is_dir() => walk(arg, &mut inputs, &mut missing),
+            // A FIFO, process substitution or device: read once, never sniffed twice.
+            Ok(m) if !m.is_file() => inputs.push(Input {
+                piped: true,
+                ..Input::file(arg.clone(), true)
+            }),
             Ok(_) => push(arg.clone(), true, &mut inputs, &mut missing),
             Err(error) => missing.push(Missing {
                 path: arg.clone(),
@@ -78,6 +107,7 @@ fn push(path: PathBuf, explicit: bool, inputs: &mut Vec<Input>, missing: &mut Ve
                 path: path.clone(),
                 member: Some(m),
                 explicit: false,
+                piped: false,
             }));
             if duplicates {
                 missing.push(Missing {

@@ -14,6 +14,8 @@ pub mod discover;
 pub mod error;
 pub mod explain;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod intent;
 pub mod model;
 pub mod pathnorm;

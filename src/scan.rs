@@ -156,58 +156,137 @@ fn scan_one(
     mmap: bool,
     progress: &dyn Progress,
 ) -> (InputSummary, Aggregate) {
-    let mut s = summary(input);
+    let s = summary(input);
     // Errors name the input as reports do (`ticket.zip!member` inside archives).
     let name = PathBuf::from(input.display());
-    let fail = |mut s: InputSummary, e: SourceError| {
-        s.status = InputStatus::Failed;
-        s.message = Some(e.to_string());
-        (s, Aggregate::default())
-    };
-    let open_error = |source| SourceError::Open {
-        path: name.clone(),
-        source,
-    };
+    if input.piped {
+        return scan_piped(input, s, &name, index, procmon, mmap, progress);
+    }
     let opened = match open_input(input, mmap) {
         Ok(o) => o,
-        Err(source) => return fail(s, open_error(source)),
+        Err(source) => return failed(s, SourceError::Open { path: name, source }),
     };
-    s.bytes = opened.disk_len;
     if input.member.is_some() {
         progress.add_total(opened.disk_len);
     }
+    let reopen = || open_input(input, mmap);
+    let ctx = Reading {
+        name: &name,
+        explicit: input.explicit,
+        index,
+        procmon,
+        progress,
+        reopen: &reopen,
+    };
+    scan_opened(s, opened, &ctx)
+}
+
+/// A pipe, FIFO or standard input is read exactly once: copied as it streams in to an
+/// anonymous temporary file (disk, not memory), which is then read like any file, so
+/// sniffing, gzip, PML and the recovery pass all work and nothing of the stream is
+/// lost to a second open.
+fn scan_piped(
+    input: &Input,
+    s: InputSummary,
+    name: &std::path::Path,
+    index: u32,
+    procmon: &ProcmonCsv<'_>,
+    mmap: bool,
+    progress: &dyn Progress,
+) -> (InputSummary, Aggregate) {
+    let open_error = |source| SourceError::Open {
+        path: name.to_path_buf(),
+        source,
+    };
+    let spill = (|| -> std::io::Result<tempfile::NamedTempFile> {
+        let mut tmp = tempfile::NamedTempFile::new()?;
+        let copied = if input.is_stdin() {
+            std::io::copy(&mut std::io::stdin().lock(), tmp.as_file_mut())?
+        } else {
+            std::io::copy(&mut std::fs::File::open(&input.path)?, tmp.as_file_mut())?
+        };
+        progress.add_total(copied);
+        Ok(tmp)
+    })();
+    let tmp = match spill {
+        Ok(t) => t,
+        Err(source) => return failed(s, open_error(source)),
+    };
+    let reopen = || open::open(tmp.path(), mmap);
+    let opened = match reopen() {
+        Ok(o) => o,
+        Err(source) => return failed(s, open_error(source)),
+    };
+    let ctx = Reading {
+        name,
+        explicit: input.explicit,
+        index,
+        procmon,
+        progress,
+        reopen: &reopen,
+    };
+    scan_opened(s, opened, &ctx)
+}
+
+/// What reading one opened input needs besides the input itself.
+struct Reading<'a> {
+    /// How errors and reports name the input.
+    name: &'a std::path::Path,
+    /// Named on the command line: an unknown kind is an error, not a note.
+    explicit: bool,
+    index: u32,
+    procmon: &'a ProcmonCsv<'a>,
+    progress: &'a dyn Progress,
+    /// Opens the same input again (the CSV recovery pass).
+    reopen: &'a (dyn Fn() -> std::io::Result<open::Opened> + Sync),
+}
+
+fn failed(mut s: InputSummary, e: SourceError) -> (InputSummary, Aggregate) {
+    s.status = InputStatus::Failed;
+    s.message = Some(e.to_string());
+    (s, Aggregate::default())
+}
+
+/// Reads one opened input through the source its content calls for.
+fn scan_opened(
+    mut s: InputSummary,
+    opened: open::Opened,
+    r: &Reading<'_>,
+) -> (InputSummary, Aggregate) {
+    let name = r.name.to_path_buf();
+    let (procmon, progress, index) = (r.procmon, r.progress, r.index);
+    s.bytes = opened.disk_len;
     s.encoding = Some(opened.encoding);
     s.gzip = opened.gzip;
     if opened.head.starts_with(b"PML_") {
         s.kind = Some("procmon-pml");
-        let r = match opened.into_bytes() {
+        let scanned = match opened.into_bytes() {
             Ok(bytes) => pml::scan(&name, &bytes, procmon.filter(), index, progress),
-            Err(source) => return fail(s, open_error(source)),
+            Err(source) => return failed(s, SourceError::Open { path: name, source }),
         };
-        return finish(s, r);
+        return finish(s, scanned);
     }
     if procmon_xml::is_procmon_xml(&opened.head) {
         s.kind = Some("procmon-xml");
-        let r = procmon_xml::scan(
+        let scanned = procmon_xml::scan(
             &name,
             opened.into_reader(),
             procmon.filter(),
             index,
             progress,
         );
-        return finish(s, r);
+        return finish(s, scanned);
     }
     match procmon_csv::parse_header(procmon_csv::header_line(&opened.head)) {
         Header::Procmon(cols) => {
             s.kind = Some("procmon-csv");
-            let reopen = || open_input(input, mmap);
-            let r = procmon.scan(&name, opened, &cols, index, progress, &reopen);
-            finish(s, r)
+            let scanned = procmon.scan(&name, opened, &cols, index, progress, r.reopen);
+            finish(s, scanned)
         }
         Header::Missing { column, found } => {
             progress.advance(s.bytes);
             s.kind = Some("procmon-csv");
-            fail(
+            failed(
                 s,
                 SourceError::MissingColumn {
                     path: name,
@@ -219,8 +298,8 @@ fn scan_one(
         Header::Other => {
             progress.advance(s.bytes);
             let why = describe_other(&opened.head).to_string();
-            if input.explicit {
-                fail(s, SourceError::Unrecognised { path: name, why })
+            if r.explicit {
+                failed(s, SourceError::Unrecognised { path: name, why })
             } else {
                 s.status = InputStatus::Skipped;
                 s.message = Some(why);
@@ -228,6 +307,33 @@ fn scan_one(
             }
         }
     }
+}
+
+/// Reads one input held in memory (`name` as reports call it), whatever its kind:
+/// gzip, any text encoding, Procmon CSV, XML or PML. For fuzzing and for callers
+/// that already hold the bytes.
+pub fn scan_bytes(name: &str, bytes: &[u8], filter: &Filter) -> (InputSummary, Aggregate) {
+    let procmon = ProcmonCsv::new(filter);
+    let input = Input::file(name, true);
+    let s = summary(&input);
+    let len = bytes.len() as u64;
+    let reopen = || open::from_reader(Box::new(std::io::Cursor::new(bytes.to_vec())), len);
+    let opened = match reopen() {
+        Ok(o) => o,
+        Err(source) => {
+            let path = PathBuf::from(name);
+            return failed(s, SourceError::Open { path, source });
+        }
+    };
+    let ctx = Reading {
+        name: std::path::Path::new(name),
+        explicit: true,
+        index: 0,
+        procmon: &procmon,
+        progress: &crate::progress::NoProgress,
+        reopen: &reopen,
+    };
+    scan_opened(s, opened, &ctx)
 }
 
 /// How to read inputs.
@@ -251,7 +357,7 @@ impl Default for ScanOptions {
 /// A file truncated or still growing while it was read gave a partial view: say so
 /// (the findings stand for the part read).
 fn changed_while_read(input: &Input, s: &mut InputSummary) {
-    if input.member.is_some() || s.status != InputStatus::Ok || s.kind.is_none() {
+    if input.member.is_some() || input.piped || s.status != InputStatus::Ok || s.kind.is_none() {
         return;
     }
     let Ok(now) = std::fs::metadata(&input.path).map(|m| m.len()) else {
@@ -296,7 +402,7 @@ pub fn scan_with(
     // Archive members add their own stored size when opened (see `scan_one`).
     let total: u64 = inputs
         .iter()
-        .filter(|i| i.member.is_none())
+        .filter(|i| i.member.is_none() && !i.piped)
         .filter_map(|i| std::fs::metadata(&i.path).ok())
         .map(|m| m.len())
         .sum();

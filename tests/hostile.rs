@@ -442,3 +442,68 @@ fn a_truncated_xml_export_is_named_as_truncated() {
         "{err}"
     );
 }
+
+const MSTSC: &str = "fixtures/tickets/rdp-install-denied/PC01_261124-071530_Procmon_mstsc.CSV";
+
+/// (path, count, unrecovered, verdict) of every finding: what a pipe must not change.
+fn verdicts(r: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["count"].as_u64().unwrap(),
+                f["unrecovered"].as_u64().unwrap(),
+                f["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+#[cfg(unix)]
+fn a_fifo_is_read_once_and_whole() {
+    let (_, want, _) = run_json(&[MSTSC, "--top", "0"]);
+    let dir = tempfile::tempdir().unwrap();
+    // gzip through the FIFO too: the kind is still found.
+    let gz = {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&std::fs::read(MSTSC).unwrap()).unwrap();
+        e.finish().unwrap()
+    };
+    for (name, bytes) in [("plain", std::fs::read(MSTSC).unwrap()), ("gz", gz)] {
+        let fifo = dir.path().join(format!("{name}.fifo"));
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+        };
+        let (code, r, err) = run_json(&[fifo.to_str().unwrap(), "--top", "0"]);
+        writer.join().unwrap();
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_eq!(verdicts(&r), verdicts(&want), "{name}");
+        assert_eq!(r["inputs"][0]["kind"], "procmon-csv");
+        assert_eq!(r["inputs"][0]["gzip"], name == "gz");
+    }
+}
+
+#[test]
+fn standard_input_is_an_input() {
+    let (_, want, _) = run_json(&[MSTSC, "--top", "0"]);
+    let out = culprit()
+        .args(["scan", "-", "--top", "0", "-f", "json"])
+        .write_stdin(std::fs::read(MSTSC).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdicts(&r), verdicts(&want));
+    assert_eq!(r["inputs"][0]["path"], "<stdin>");
+}

@@ -184,14 +184,28 @@ struct Scored<'a> {
     last: (u32, u64),
     key: &'a String,
     agg: &'a PathAgg,
-    decision: verdict::Decision,
+    verdict: Verdict,
 }
 
 /// The verdict of one path, from its aggregate.
 pub fn decide(p: &PathAgg) -> verdict::Decision {
-    let processes = sorted_counts(p.processes.values().map(|(d, n)| (d.clone(), *n)));
+    with_facts(p, verdict::decide)
+}
+
+/// The verdict-table row of one path, without rendering its advice (every path needs
+/// its verdict to be ranked; only the shown ones need words).
+fn verdict_of(p: &PathAgg) -> Verdict {
+    with_facts(p, |f| verdict::rule(f).verdict)
+}
+
+fn with_facts<T>(p: &PathAgg, f: impl FnOnce(&Facts<'_>) -> T) -> T {
+    let who = p
+        .processes
+        .values()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .map_or("the process", |(d, _)| d.as_str());
     let path = p.display();
-    verdict::decide(&Facts {
+    f(&Facts {
         path,
         kind: p.kind.unwrap_or(PathKind::Other),
         status: p
@@ -213,7 +227,7 @@ pub fn decide(p: &PathAgg) -> verdict::Decision {
                     .iter()
                     .any(|v| v.eq_ignore_ascii_case(op))
             }),
-        who: processes.first().map_or("the process", |c| c.name.as_str()),
+        who,
     })
 }
 
@@ -236,12 +250,12 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
         }
     };
     let agg = &outcome.aggregate;
-    let decisions: HashMap<&str, verdict::Decision> = agg
+    let verdicts: HashMap<&str, Verdict> = agg
         .paths
         .iter()
-        .map(|(k, p)| (k.as_str(), decide(p)))
+        .map(|(k, p)| (k.as_str(), verdict_of(p)))
         .collect();
-    let by_design = |k: &str| decisions[k].verdict == Verdict::ByDesign;
+    let by_design = |k: &str| verdicts[k] == Verdict::ByDesign;
     let exit_links = context::link_exits(agg, &by_design);
     let mut scored: Vec<Scored<'_>> = agg
         .paths
@@ -254,7 +268,7 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
                 last: p.last.as_ref().map_or((0, 0), |o| (o.input, o.line)),
                 key: k,
                 agg: p,
-                decision: decisions[k.as_str()].clone(),
+                verdict: verdicts[k.as_str()],
             }
         })
         .collect();
@@ -262,10 +276,9 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
     // the later last occurrence (closest to where the job failed), and the key, so
     // the order is total and runs diff clean.
     scored.sort_by(|a, b| {
-        a.decision
-            .verdict
+        a.verdict
             .tier()
-            .cmp(&b.decision.verdict.tier())
+            .cmp(&b.verdict.tier())
             .then(b.factors.total().cmp(&a.factors.total()))
             .then(b.agg.unrecovered.cmp(&a.agg.unrecovered))
             .then(b.agg.count.cmp(&a.agg.count))
@@ -318,9 +331,9 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
                 factors: f,
                 key,
                 agg: p,
-                decision,
                 ..
             } = sc;
+            let decision = decide(p);
             let mut statuses: Vec<StatusCount> = p
                 .codes
                 .iter()

@@ -25,6 +25,10 @@ use crate::intent::{self, Access};
 use crate::pathnorm;
 use crate::progress::Progress;
 
+/// Up to this many open keys, the recovery automaton is rebuilt whenever its key set
+/// changes; past it, only when half of its keys have recovered.
+const FEW_KEYS: usize = 4096;
+
 /// Block size of the recovery pass: small, so keys drop out soon after their last failure.
 const BLOCK: usize = 1 << 20;
 
@@ -196,18 +200,45 @@ pub fn resolve(
             other => (other, 0u64, disk_len),
         };
         progress.add_total(region);
+        // The automaton searches the spellings of the keys still open. With few keys
+        // it is rebuilt for exactly those whose last failure is behind (recovered
+        // keys drop out at once: their paths are often the busiest). With many, a
+        // build costs more than it saves: it is rebuilt only when half of the keys it
+        // was built for have recovered, O(log n) builds in all.
+        let mut pre: Option<Prefilter> = None;
+        let mut built: Vec<usize> = Vec::new();
         let reported = chunks::for_each_batch(body, BLOCK, threads * 2, progress, |blocks| {
             let total: u64 = blocks.iter().map(|b| b.len() as u64).sum();
             let end = base + total;
-            let active: Vec<usize> = (0..keys.len())
-                .filter(|&i| !recovered[i] && searchable(&keys[i]) && keys[i].last < end)
+            let open: Vec<usize> = (0..keys.len())
+                .filter(|&i| !recovered[i] && searchable(&keys[i]))
                 .collect();
-            if !active.is_empty() {
-                let pats: Vec<&str> = active
-                    .iter()
-                    .flat_map(|&i| keys[i].raws.iter().map(String::as_str))
-                    .collect();
-                let pre = Prefilter::new(&pats);
+            let few = open.len() <= FEW_KEYS;
+            let want: Vec<usize> = if few {
+                open.iter()
+                    .copied()
+                    .filter(|&i| keys[i].last < end)
+                    .collect()
+            } else {
+                open
+            };
+            if !want.is_empty() {
+                let stale = if few {
+                    want != built
+                } else {
+                    want.len() * 2 < built.len()
+                };
+                if pre.is_none() || stale {
+                    let pats: Vec<&str> = want
+                        .iter()
+                        .flat_map(|&i| keys[i].raws.iter().map(String::as_str))
+                        .collect();
+                    pre = Some(Prefilter::new(&pats));
+                    built = want;
+                }
+                let Some(pre) = pre.as_ref() else {
+                    return false;
+                };
                 let mut bases = Vec::with_capacity(blocks.len());
                 let mut b = base;
                 for block in blocks {

@@ -5,12 +5,13 @@
 //! with chunk-relative line numbers and shifted when merged in file order, so a
 //! parallel run and a one-thread run produce identical aggregates.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::codes::{Code, StatusClass};
 use crate::intent::{Access, access};
 use crate::model::{Event, Moment, ProcessExit};
 use crate::pathnorm::{self, PathKind};
+use crate::tally::Tally;
 use crate::twins::Signatures;
 
 /// How many raw records each path keeps as evidence.
@@ -72,9 +73,9 @@ pub struct LastFailure {
 pub struct PathAgg {
     pub kind: Option<PathKind>,
     /// Display spellings (normalised, case kept) and how often each was seen.
-    pub spellings: HashMap<String, u64>,
+    pub spellings: Tally<String>,
     /// Raw spellings as logged, per input: what the recovery pass searches for.
-    pub raw: HashMap<String, u64>,
+    pub raw: Tally<String>,
     pub count: u64,
     pub write_intent: u64,
     /// Failures that were only `Maximum Allowed` probes.
@@ -84,21 +85,23 @@ pub struct PathAgg {
     /// Denials with no later SUCCESS of the same process, path and operation.
     /// Filled in after the recovery pass of each input.
     pub unrecovered: u64,
-    pub classes: BTreeMap<StatusClass, u64>,
-    pub codes: BTreeMap<Code, u64>,
-    pub operations: BTreeMap<String, u64>,
+    pub classes: Tally<StatusClass>,
+    pub codes: Tally<Code>,
+    pub operations: Tally<String>,
     /// Lower-case process name -> (display spelling, count).
-    pub processes: BTreeMap<String, (String, u64)>,
-    pub inputs: BTreeMap<u32, u64>,
+    pub processes: Tally<String, (String, u64)>,
+    pub inputs: Tally<u32>,
     pub first: Option<Occurrence>,
     pub last: Option<Occurrence>,
     pub samples: Vec<Sample>,
     /// Recovery keys of the input being read: (lower-case process, operation, access
     /// refused).
-    pub keys: HashMap<(String, String, Access), KeyState>,
+    /// Past [`crate::tally::TALLY_CAP`] keys a denial is not tracked
+    /// (`keys.dropped`) and counts as unrecovered.
+    pub keys: Tally<(String, String, Access), KeyState>,
     /// The last unrecovered failure per (input, lower-case process), filled in when
     /// the recovery pass of each input ends: what process exits are linked to.
-    pub unrecovered_last: BTreeMap<(u32, String), LastFailure>,
+    pub unrecovered_last: Tally<(u32, String), LastFailure>,
 }
 
 /// Aggregates keyed by the lower-case normalised path.
@@ -123,8 +126,8 @@ impl Aggregate {
         if p.kind.is_none() {
             p.kind = Some(pathnorm::kind(&display));
         }
-        *p.spellings.entry(display).or_default() += 1;
-        *p.raw.entry(ev.path.to_string()).or_default() += 1;
+        p.spellings.add(display.as_str(), 1);
+        p.raw.add(ev.path.as_ref(), 1);
         p.count += 1;
         let asked = access(&ev.operation, &ev.detail);
         if asked.writes() {
@@ -134,15 +137,16 @@ impl Aggregate {
             p.probes += 1;
         }
         p.refused = p.refused.with(asked);
-        *p.classes.entry(ev.class).or_default() += 1;
-        *p.codes.entry(ev.code).or_default() += 1;
-        *p.operations.entry(ev.operation.to_string()).or_default() += 1;
+        p.classes.add(&ev.class, 1);
+        p.codes.add(&ev.code, 1);
+        p.operations.add(ev.operation.as_ref(), 1);
         let proc_key = ev.process.to_lowercase();
-        p.processes
-            .entry(proc_key.clone())
-            .or_insert_with(|| (ev.process.to_string(), 0))
-            .1 += 1;
-        *p.inputs.entry(ev.input).or_default() += 1;
+        if let Some(v) = p.processes.slot(proc_key.as_str(), || {
+            (proc_key.clone(), (ev.process.to_string(), 0))
+        }) {
+            v.1 += 1;
+        }
+        p.inputs.add(&ev.input, 1);
         let occ = Occurrence {
             input: ev.input,
             line: ev.line,
@@ -165,10 +169,10 @@ impl Aggregate {
                 detail: truncate(&ev.detail, DETAIL_MAX),
             });
         }
-        let k = p
-            .keys
-            .entry((proc_key, ev.operation.to_string(), asked))
-            .or_default();
+        let id = (proc_key, ev.operation.to_string(), asked);
+        let Some(k) = p.keys.slot(&id, || (id.clone(), KeyState::default())) else {
+            return;
+        };
         k.denials += 1;
         if k.denials == 1 || ev.offset >= k.last_offset {
             k.last = LastFailure {
@@ -225,7 +229,7 @@ impl Aggregate {
 
 impl PathAgg {
     fn shift(&mut self, offset: u64, bytes: u64) {
-        for k in self.keys.values_mut() {
+        for (_, k) in self.keys.iter_mut() {
             k.last_offset += bytes;
             k.last.offset += bytes;
             k.last.line += offset;
@@ -243,32 +247,18 @@ impl PathAgg {
 
     /// Adds a later aggregate of the same path (already shifted).
     fn absorb(&mut self, q: PathAgg) {
-        for (k, v) in q.spellings {
-            *self.spellings.entry(k).or_default() += v;
-        }
-        for (k, v) in q.raw {
-            *self.raw.entry(k).or_default() += v;
-        }
+        self.spellings.absorb_counts(q.spellings);
+        self.raw.absorb_counts(q.raw);
         self.count += q.count;
         self.write_intent += q.write_intent;
         self.probes += q.probes;
         self.refused = self.refused.with(q.refused);
         self.unrecovered += q.unrecovered;
-        for (k, v) in q.classes {
-            *self.classes.entry(k).or_default() += v;
-        }
-        for (k, v) in q.codes {
-            *self.codes.entry(k).or_default() += v;
-        }
-        for (k, v) in q.operations {
-            *self.operations.entry(k).or_default() += v;
-        }
-        for (k, (d, v)) in q.processes {
-            self.processes.entry(k).or_insert_with(|| (d, 0)).1 += v;
-        }
-        for (k, v) in q.inputs {
-            *self.inputs.entry(k).or_default() += v;
-        }
+        self.classes.absorb_counts(q.classes);
+        self.codes.absorb_counts(q.codes);
+        self.operations.absorb_counts(q.operations);
+        self.processes.absorb(q.processes, |a, b| a.1 += b.1);
+        self.inputs.absorb_counts(q.inputs);
         self.first = pick(self.first.take(), q.first, true);
         self.last = pick(self.last.take(), q.last, false);
         for s in q.samples {
@@ -276,22 +266,18 @@ impl PathAgg {
                 self.samples.push(s);
             }
         }
-        for (k, v) in q.keys {
-            let mine = self.keys.entry(k).or_default();
+        self.keys.absorb(q.keys, |mine, v| {
             if mine.denials == 0 || v.last.offset >= mine.last.offset {
                 mine.last = v.last;
             }
             mine.denials += v.denials;
             mine.last_offset = mine.last_offset.max(v.last_offset);
-        }
-        for (k, v) in q.unrecovered_last {
-            match self.unrecovered_last.get(&k) {
-                Some(mine) if mine.offset > v.offset => {}
-                _ => {
-                    self.unrecovered_last.insert(k, v);
-                }
+        });
+        self.unrecovered_last.absorb(q.unrecovered_last, |mine, v| {
+            if v.offset >= mine.offset {
+                *mine = v;
             }
-        }
+        });
     }
 
     /// The most frequent display spelling (ties: the lexically smallest, for determinism).
@@ -386,7 +372,7 @@ mod tests {
         assert_eq!(w.samples, m.samples);
         assert_eq!(w.processes, m.processes);
         assert_eq!(w.keys, m.keys);
-        assert_eq!(m.processes["x.exe"].1, 10);
+        assert_eq!(m.processes.get("x.exe").map(|p| p.1), Some(10));
         assert_eq!(m.write_intent, 10);
         assert_eq!(m.last.as_ref().unwrap().line, 10);
     }

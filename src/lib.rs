@@ -26,6 +26,7 @@ pub mod scan;
 pub mod sources;
 #[doc(hidden)]
 pub mod synth;
+pub mod tally;
 pub mod timefmt;
 pub mod twins;
 pub mod verdict;

@@ -208,10 +208,11 @@ fn with_facts<T>(p: &PathAgg, f: impl FnOnce(&Facts<'_>) -> T) -> T {
     f(&Facts {
         path,
         kind: p.kind.unwrap_or(PathKind::Other),
+        // The most severe class (classes order by severity).
         status: p
             .classes
             .keys()
-            .next()
+            .min()
             .copied()
             .unwrap_or(StatusClass::Other),
         writes: p.write_intent > 0,

@@ -61,7 +61,7 @@ pub fn keys(agg: &Aggregate) -> Vec<Key> {
             .cloned()
             .collect();
         raws.sort();
-        for ((process, operation, access), st) in &p.keys {
+        for ((process, operation, access), st) in p.keys.iter() {
             out.push(Key {
                 path: pk.clone(),
                 process: process.clone(),
@@ -154,14 +154,16 @@ pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
             })
             .map(|((proc_, _, _), st)| (proc_, st))
             .collect();
-        p.unrecovered = open.iter().map(|(_, st)| st.denials).sum();
+        // Denials past the key cap were never tracked: they count as unrecovered.
+        p.unrecovered = open.iter().map(|(_, st)| st.denials).sum::<u64>() + p.keys.dropped;
         for (proc_, st) in open {
-            let slot = (st.last.input, proc_.clone());
-            if p.unrecovered_last
-                .get(&slot)
-                .is_none_or(|l| l.offset <= st.last.offset)
+            let id = (st.last.input, proc_.clone());
+            if let Some(l) = p
+                .unrecovered_last
+                .slot(&id, || (id.clone(), st.last.clone()))
+                && l.offset <= st.last.offset
             {
-                p.unrecovered_last.insert(slot, st.last.clone());
+                *l = st.last.clone();
             }
         }
         p.keys.clear();

@@ -1,0 +1,142 @@
+//! The clap definition of every subcommand and flag.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::filter::TimeBound;
+use crate::report::Format;
+
+/// Pinpoint the paths that refused a write: offline triage of Windows support logs.
+#[derive(Debug, Parser)]
+#[command(name = "culprit", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read every log of one or more tickets and rank the offending paths.
+    Scan(ScanArgs),
+    /// Say what a status code means, in every table where it means something.
+    Explain(ExplainArgs),
+}
+
+/// `culprit explain`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 every code was found in a table, 1 a code is unknown everywhere, 2 usage error."
+)]
+pub struct ExplainArgs {
+    /// Codes: hex (0x904, 904h, 0XC00000A2, 80070005), decimal (5), negative decimal
+    /// (-2147024891), names (E_ACCESSDENIED, STATUS_ACCESS_DENIED, ERROR_WRITE_PROTECT)
+    /// or Procmon words ("ACCESS DENIED").
+    #[arg(required = true, value_name = "CODE", allow_negative_numbers = true)]
+    pub codes: Vec<String>,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+}
+
+/// Formats of `culprit explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    /// A JSON array, one object per code (schema_version 1).
+    Json,
+}
+
+/// `culprit scan`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 an offending path was found, 1 nothing found, 2 usage error or an input failed."
+)]
+pub struct ScanArgs {
+    /// Files, folders (walked recursively) and zip archives (every file inside); any
+    /// mix. Procmon CSV and XML exports and native PML captures are recognised by
+    /// their content, plain or gzipped.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Keep only this process (image name, case-insensitive; repeatable). Replaces the
+    /// default set: mstsc.exe, dism.exe, DismHost.exe, TiWorker.exe, TrustedInstaller.exe.
+    #[arg(
+        short = 'p',
+        long = "process",
+        value_name = "NAME",
+        help_heading = "Filters"
+    )]
+    pub processes: Vec<String>,
+
+    /// Keep every process.
+    #[arg(long, conflicts_with = "processes", help_heading = "Filters")]
+    pub all_processes: bool,
+
+    /// Statuses to keep, comma-separated or repeated: a class (write-protect, denied,
+    /// privilege, cannot-delete, sharing) or a code in any form `explain` reads:
+    /// NTSTATUS (0xC0000056), HRESULT (0x80070005), Win32 (5), a name
+    /// (E_ACCESSDENIED) or a Procmon word ("DELETE PENDING"). A Win32 code or its
+    /// HRESULT selects every NTSTATUS that surfaces as it.
+    #[arg(
+        short = 's',
+        long = "status",
+        value_name = "LIST",
+        default_value = "denied,write-protect",
+        help_heading = "Filters"
+    )]
+    pub statuses: Vec<String>,
+
+    /// Keep records at or after this time: HH:MM[:SS[.f]] (time of day, as logged) or
+    /// YYYY-MM-DD HH:MM[:SS[.f]]. Records whose time does not parse are kept. PML
+    /// times are UTC, CSV and XML times the capturing machine's local time.
+    #[arg(long, value_name = "TIME", value_parser = TimeBound::parse, help_heading = "Filters")]
+    pub since: Option<TimeBound>,
+
+    /// Keep records at or before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", value_parser = TimeBound::parse, help_heading = "Filters")]
+    pub until: Option<TimeBound>,
+
+    /// Output format (default: table).
+    #[arg(short = 'f', long, value_enum, help_heading = "Output")]
+    pub format: Option<Format>,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// Show the N highest-ranked paths (0 = all).
+    #[arg(
+        short = 'n',
+        long,
+        default_value_t = 10,
+        value_name = "N",
+        help_heading = "Output"
+    )]
+    pub top: usize,
+
+    /// Worker threads (0 = all cores).
+    #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+
+    /// Print the per-input summary (kind, rows, bad rows, matches) on stderr.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
+    /// No progress bar and no notes on stderr (errors are still printed).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// Read files in bounded blocks instead of mapping them into memory (slower; for
+    /// filesystems where mapping is unsafe or to keep resident memory minimal).
+    #[arg(long)]
+    pub no_mmap: bool,
+}
+
+/// `-j` beyond this many threads per core is capped (with a note).
+pub const MAX_THREADS_PER_CORE: usize = 4;

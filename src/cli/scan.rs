@@ -1,0 +1,186 @@
+//! `culprit scan`: filters from flags, the scan, the report, the messages.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::args::{MAX_THREADS_PER_CORE, ScanArgs};
+use super::exit;
+use super::stdout::stdout_open;
+use crate::discover::discover;
+use crate::filter::{DEFAULT_PROCESSES, Filter, ProcessSet, StatusSelection, TimeWindow};
+use crate::progress::Progress;
+use crate::rank::rank;
+use crate::report::{Format, Report};
+use crate::scan::{InputStatus, ScanOptions, scan_with};
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn add_total(&self, bytes: u64) {
+        self.0.inc_length(bytes);
+    }
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+    fn message(&self, text: &str) {
+        self.0.suspend(|| say!("{text}"));
+    }
+}
+
+fn progress_bar(hidden: bool) -> ProgressBar {
+    if hidden || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Runs `culprit scan`; returns the exit code.
+pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
+    if args.output.is_none() {
+        stdout_open()?;
+    }
+    let statuses = StatusSelection::parse(&args.statuses).map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(bad) = args.processes.iter().find(|p| p.trim().is_empty()) {
+        anyhow::bail!("-p/--process needs an image name (got {bad:?})");
+    }
+    let processes = if args.all_processes {
+        ProcessSet::All
+    } else if args.processes.is_empty() {
+        ProcessSet::only(DEFAULT_PROCESSES)
+    } else {
+        ProcessSet::only(&args.processes)
+    };
+    let window = TimeWindow::new(args.since, args.until).map_err(anyhow::Error::msg)?;
+    let filter = Filter {
+        statuses,
+        processes,
+        window,
+    };
+    if args.threads > 0 {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let max = cores * MAX_THREADS_PER_CORE;
+        let threads = if args.threads > max {
+            if !args.quiet {
+                say!(
+                    "culprit: note: -j {} capped to {max} ({MAX_THREADS_PER_CORE} per core on {cores} cores): more threads only add overhead",
+                    args.threads
+                );
+            }
+            max
+        } else {
+            args.threads
+        };
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .ok();
+    }
+    let (inputs, missing) = discover(&args.paths);
+    let mut trouble = !missing.is_empty();
+    for m in &missing {
+        say!("culprit: {}: {}", m.path.display(), m.error);
+    }
+    let bar = progress_bar(args.quiet || args.no_progress);
+    let options = ScanOptions {
+        mmap: !args.no_mmap,
+        ..ScanOptions::default()
+    };
+    let outcome = scan_with(&inputs, &filter, options, &Bar(bar.clone()));
+    bar.finish_and_clear();
+
+    for i in &outcome.inputs {
+        match i.status {
+            InputStatus::Failed => {
+                trouble = true;
+                say!("culprit: {}", i.message.as_deref().unwrap_or("failed"));
+            }
+            InputStatus::Skipped if !args.quiet => say!(
+                "culprit: skipped {}: {}",
+                i.path,
+                i.message.as_deref().unwrap_or("")
+            ),
+            InputStatus::Ok if !args.quiet && i.twin_of.is_some() => say!(
+                "culprit: note: {}: {}",
+                i.path,
+                i.message.as_deref().unwrap_or("")
+            ),
+            _ => {}
+        }
+    }
+    if args.verbose {
+        for i in &outcome.inputs {
+            say!(
+                "culprit: input {}: {}, kind {}, {} rows, {} bad rows, {} matches{}",
+                i.path,
+                i.status.as_str(),
+                i.kind.unwrap_or("-"),
+                i.rows,
+                i.bad_rows,
+                i.matches,
+                i.first_bad_row
+                    .as_deref()
+                    .map(|b| format!(" (first bad row {b})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let ranked = rank(&outcome, args.top);
+    let found = !ranked.findings.is_empty();
+    let report = Report::new(&outcome, ranked, &filter);
+    let format = args.format.unwrap_or(Format::Table);
+    let written = match &args.output {
+        Some(path) => std::fs::File::create(path).and_then(|f| {
+            let mut w = io::BufWriter::new(f);
+            report.write(format, &mut w)?;
+            w.flush()
+        }),
+        None => {
+            let stdout = io::stdout();
+            let mut w = io::BufWriter::new(stdout.lock());
+            report.write(format, &mut w).and_then(|_| w.flush())
+        }
+    };
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(exit::FOUND),
+        Err(e) => {
+            let target = args
+                .output
+                .as_ref()
+                .map_or("stdout".to_string(), |p| p.display().to_string());
+            return Err(anyhow::Error::new(e).context(format!("writing the report to {target}")));
+        }
+        Ok(()) => {}
+    }
+    if !found && !args.quiet {
+        let procs = if filter.processes == ProcessSet::All {
+            "any process".to_string()
+        } else {
+            filter.processes.names().join(", ")
+        };
+        say!(
+            "culprit: no {} failure of {procs} in {} inputs ({} rows read)",
+            filter.statuses.names().join("/"),
+            outcome.inputs.len(),
+            report.summary.rows
+        );
+    }
+    // The process ends right after: freeing hundreds of thousands of per-path
+    // structures one by one would only add seconds (the OS reclaims them at once).
+    std::mem::forget(outcome);
+    std::mem::forget(report);
+    Ok(if trouble {
+        exit::TROUBLE
+    } else if found {
+        exit::FOUND
+    } else {
+        exit::NOTHING
+    })
+}

@@ -61,6 +61,17 @@ pub struct InputSummary {
     pub twin_of: Option<String>,
 }
 
+impl InputSummary {
+    /// An input that could not be read at all (`message` names it and says why).
+    pub fn failed(path: String, message: String) -> InputSummary {
+        InputSummary {
+            status: InputStatus::Failed,
+            message: Some(message),
+            ..summary(&Input::file(&path, true))
+        }
+    }
+}
+
 /// The outcome of a scan.
 pub struct ScanOutcome {
     pub inputs: Vec<InputSummary>,

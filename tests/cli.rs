@@ -600,3 +600,97 @@ fn the_status_help_examples_are_real_codes() {
         assert_ne!(code, 2, "help example {ex:?} is refused: {err}");
     }
 }
+
+#[test]
+fn completions_and_a_man_page_come_from_the_clap_definition() {
+    for (shell, marker) in [
+        ("bash", "_culprit()"),
+        ("zsh", "#compdef culprit"),
+        ("fish", "complete -c culprit"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[culprit]"),
+    ] {
+        let (code, out, err) = run_raw(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        assert!(out.contains(marker), "{shell}");
+        assert!(
+            out.contains("all-processes"),
+            "{shell}: scan's flags are there"
+        );
+    }
+    let (code, man, _) = run_raw(&["man"]);
+    assert_eq!(code, 0);
+    assert!(man.starts_with(".ie") || man.contains(".TH culprit 1"));
+    assert!(man.contains("explain") && man.contains("scan"));
+    assert_eq!(run_raw(&["completions", "tcsh"]).0, 2);
+}
+
+#[test]
+fn every_input_is_accounted_for_in_the_summary() {
+    let (code, r, err) = run_json(&[TICKET, "/nope/missing.csv"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("/nope/missing.csv"), "{err}");
+    let missing = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == "/nope/missing.csv")
+        .expect("the missing input is listed");
+    assert_eq!(missing["status"], "failed");
+    assert!(missing["message"].as_str().unwrap().contains("missing.csv"));
+    assert_eq!(r["summary"]["failed"], 1);
+    assert!(
+        !r["findings"].as_array().unwrap().is_empty(),
+        "the rest is still read"
+    );
+}
+
+#[test]
+fn bad_rows_are_reported_without_verbose() {
+    let (_, r, err) = run_json(&["fixtures/procmon/bad_row.csv", "--all-processes"]);
+    let bad = r["inputs"][0]["bad_rows"].as_u64().unwrap();
+    assert!(bad > 0);
+    let first = r["inputs"][0]["first_bad_row"].as_str().unwrap();
+    assert!(err.contains("bad_row.csv") && err.contains(first), "{err}");
+    let (_, _, quiet) = run_json(&["fixtures/procmon/bad_row.csv", "--all-processes", "-q"]);
+    assert!(!quiet.contains("bad row"));
+}
+
+#[test]
+fn output_files_pick_their_format_and_never_overwrite_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, check) in [
+        ("r.json", "\"schema_version\": 1"),
+        ("r.jsonl", "{\"type\":\"finding\""),
+        ("r.csv", "schema_version,rank,score"),
+    ] {
+        let out = dir.path().join(name);
+        let (code, _, err) = run(&[TICKET, "-o", out.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            text.starts_with(check) || text.contains(check),
+            "{name}: {text:.80}"
+        );
+    }
+    // An explicit -f wins over the extension.
+    let out = dir.path().join("r2.json");
+    run(&[TICKET, "-o", out.to_str().unwrap(), "-f", "csv"]);
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .starts_with("schema_version,")
+    );
+    // Overwriting a log of the same run is refused, and the log is untouched.
+    let copy = dir.path().join("capture.CSV");
+    std::fs::copy(
+        "fixtures/tickets/rdp-install-denied/PC01_261124-071530_Procmon_mstsc.CSV",
+        &copy,
+    )
+    .unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let (code, _, err) = run(&[dir.path().to_str().unwrap(), "-o", copy.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("refusing to overwrite"), "{err}");
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+}

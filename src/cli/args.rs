@@ -21,6 +21,13 @@ pub enum Command {
     Scan(ScanArgs),
     /// Say what a status code means, in every table where it means something.
     Explain(ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `culprit man > culprit.1`.
+    Man,
 }
 
 /// `culprit explain`.

@@ -22,6 +22,20 @@ pub use args::{Cli, Command, ExplainArgs, ExplainFormat, MAX_THREADS_PER_CORE, S
 pub use explain::run_explain;
 pub use scan::run_scan;
 
+/// Writes generated text (completions, man page) to stdout.
+fn generated(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<u8> {
+    stdout::stdout_open()?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match write(&mut out).and_then(|_| std::io::Write::flush(&mut out)) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::FOUND),
+        Err(e) => Err(anyhow::Error::new(e).context("writing to stdout")),
+        Ok(()) => Ok(exit::FOUND),
+    }
+}
+
 /// Exit codes, as documented.
 pub mod exit {
     pub const FOUND: u8 = 0;
@@ -46,6 +60,14 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(a) => run_scan(a),
         Command::Explain(a) => run_explain(a),
+        Command::Completions { shell } => generated(|out| {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "culprit", out);
+            Ok(())
+        }),
+        Command::Man => generated(|out| {
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

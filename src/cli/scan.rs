@@ -8,12 +8,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::args::{MAX_THREADS_PER_CORE, ScanArgs};
 use super::exit;
 use super::stdout::stdout_open;
+use crate::discover::Input;
 use crate::discover::discover;
 use crate::filter::{DEFAULT_PROCESSES, Filter, ProcessSet, StatusSelection, TimeWindow};
 use crate::progress::Progress;
 use crate::rank::rank;
 use crate::report::{Format, Report};
-use crate::scan::{InputStatus, ScanOptions, scan_with};
+use crate::scan::{InputStatus, InputSummary, ScanOptions, scan_with};
 
 struct Bar(ProgressBar);
 
@@ -84,17 +85,28 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
             .ok();
     }
     let (inputs, missing) = discover(&args.paths);
-    let mut trouble = !missing.is_empty();
-    for m in &missing {
-        say!("culprit: {}: {}", m.path.display(), m.error);
+    let mut trouble = false;
+    let format = match (args.format, &args.output) {
+        (Some(f), _) => f,
+        (None, Some(out)) => format_of(out).unwrap_or(Format::Table),
+        (None, None) => Format::Table,
+    };
+    if let Some(out) = &args.output {
+        refuse_to_overwrite_an_input(out, &inputs, &args.paths)?;
     }
     let bar = progress_bar(args.quiet || args.no_progress);
     let options = ScanOptions {
         mmap: !args.no_mmap,
         ..ScanOptions::default()
     };
-    let outcome = scan_with(&inputs, &filter, options, &Bar(bar.clone()));
+    let mut outcome = scan_with(&inputs, &filter, options, &Bar(bar.clone()));
     bar.finish_and_clear();
+    // Every input accounted for: what could not even be listed is a failed input too.
+    outcome.inputs.extend(missing.iter().map(|m| {
+        let path = m.path.display().to_string();
+        let message = format!("{path}: {}", m.error);
+        InputSummary::failed(path, message)
+    }));
 
     for i in &outcome.inputs {
         match i.status {
@@ -113,6 +125,20 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
                 i.message.as_deref().unwrap_or("")
             ),
             _ => {}
+        }
+        // A bad row holds a status looked for (or is an unreadable event): a finding
+        // may be lost with it, so it is never silent.
+        if i.bad_rows > 0 && !args.quiet && i.status != InputStatus::Failed {
+            say!(
+                "culprit: note: {}: {} bad {} not read{}",
+                i.path,
+                i.bad_rows,
+                if i.bad_rows == 1 { "row" } else { "rows" },
+                i.first_bad_row
+                    .as_deref()
+                    .map(|b| format!(" (first: {b})"))
+                    .unwrap_or_default()
+            );
         }
     }
     if args.verbose {
@@ -135,7 +161,6 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     let ranked = rank(&outcome, args.top);
     let found = !ranked.findings.is_empty();
     let report = Report::new(&outcome, ranked, &filter);
-    let format = args.format.unwrap_or(Format::Table);
     let written = match &args.output {
         Some(path) => std::fs::File::create(path).and_then(|f| {
             let mut w = io::BufWriter::new(f);
@@ -183,4 +208,35 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     } else {
         exit::NOTHING
     })
+}
+
+/// The format a report file's extension asks for (`.json`, `.jsonl`, `.csv`).
+fn format_of(path: &std::path::Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "json" => Format::Json,
+        "jsonl" | "ndjson" => Format::Jsonl,
+        "csv" => Format::Csv,
+        "txt" | "text" => Format::Table,
+        _ => return None,
+    })
+}
+
+/// `-o` must never overwrite a log of the same run (`-o ticket/Procmon.CSV`).
+fn refuse_to_overwrite_an_input(
+    out: &std::path::Path,
+    inputs: &[Input],
+    args: &[std::path::PathBuf],
+) -> anyhow::Result<()> {
+    let Ok(target) = out.canonicalize() else {
+        return Ok(()); // does not exist yet: nothing to overwrite
+    };
+    let same = |p: &std::path::Path| p.canonicalize().is_ok_and(|c| c == target);
+    if inputs.iter().any(|i| !i.piped && same(&i.path)) || args.iter().any(|a| same(a)) {
+        anyhow::bail!(
+            "-o {} is an input of this run: refusing to overwrite it",
+            out.display()
+        );
+    }
+    Ok(())
 }

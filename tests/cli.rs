@@ -37,10 +37,16 @@ fn example_ticket_ranks_the_planted_path_first_with_its_evidence() {
         r["findings"][1]["path"],
         "HKCU\\Software\\Microsoft\\Terminal Server Client\\Default\\MRU0"
     );
-    // The non-Procmon CSV of the ticket is skipped with a note, not silently.
+    // The non-Procmon CSV of the ticket is skipped with a one-line note per reason,
+    // not silently; -v names it.
     assert!(
-        err.contains("skipped") && err.contains("PC01_msinfo32_drivers.csv"),
+        err.contains("skipped 1 file: not a Procmon CSV export") && err.contains("-v lists them"),
         "{err}"
+    );
+    let (_, _, verbose) = run(&[TICKET, "-v", "--no-progress"]);
+    assert!(
+        verbose.contains("PC01_msinfo32_drivers.csv: skipped"),
+        "{verbose}"
     );
     assert_eq!(input(&r, "PC01_msinfo32_drivers.csv")["status"], "skipped");
 }
@@ -693,4 +699,38 @@ fn output_files_pick_their_format_and_never_overwrite_an_input() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("refusing to overwrite"), "{err}");
     assert_eq!(std::fs::read(&copy).unwrap(), before);
+}
+
+#[test]
+fn skipped_files_are_summed_up_and_empty_things_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        std::fs::write(dir.path().join(format!("other{i}.csv")), "a,b\n1,2\n").unwrap();
+    }
+    std::fs::write(
+        dir.path().join("CBS.log"),
+        "2026-11-24 07:22:13, Info                  CBS    Exec: Processing started\r\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("empty.csv"), "").unwrap();
+    let (code, _, err) = run(&[dir.path().to_str().unwrap(), "--no-progress"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("skipped 5 files: not a Procmon CSV export"),
+        "{err}"
+    );
+    assert!(
+        err.contains("skipped 1 file: a CBS servicing log; servicing logs are not read yet"),
+        "{err}"
+    );
+    assert!(err.contains("skipped 1 file: an empty file"), "{err}");
+    assert_eq!(
+        err.matches("skipped").count(),
+        3,
+        "one line per reason: {err}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let (_, _, err) = run(&[empty.path().to_str().unwrap()]);
+    assert!(err.contains("the folder holds no file"), "{err}");
+    assert!(err.contains("in 0 inputs (0 rows read)"), "{err}");
 }

@@ -124,8 +124,9 @@ fn unknown_codes_exit_one_with_a_clear_line() {
         err.contains("0x7FFFFFFE") && err.contains("undefined in every table"),
         "{err}"
     );
+    // Text that is no code form at all is a usage error.
     let (code, _, err) = run_raw(&["explain", "0x904", "gibberish"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(err.contains("gibberish"), "{err}");
     assert_eq!(run_raw(&["explain"]).0, 2);
 }

@@ -12,11 +12,17 @@ pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
     stdout_open()?;
     let mut found = Vec::new();
     let mut unknown = false;
+    let mut unreadable = false;
     for q in &args.codes {
         match crate::explain::explain(q) {
             Ok(e) => found.push(e),
             Err(e) => {
-                unknown = true;
+                // Text that is no code form at all is a usage error; a well-formed
+                // code that no table defines is "nothing found".
+                match e {
+                    crate::explain::ExplainError::Unreadable(_) => unreadable = true,
+                    crate::explain::ExplainError::Unknown { .. } => unknown = true,
+                }
                 say!("culprit: {e}");
             }
         }
@@ -54,5 +60,11 @@ pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         Err(e) => return Err(anyhow::Error::new(e).context("writing to stdout")),
         Ok(()) => {}
     }
-    Ok(if unknown { exit::NOTHING } else { exit::FOUND })
+    Ok(if unreadable {
+        exit::TROUBLE
+    } else if unknown {
+        exit::NOTHING
+    } else {
+        exit::FOUND
+    })
 }

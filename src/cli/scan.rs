@@ -108,17 +108,19 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
         InputSummary::failed(path, message)
     }));
 
+    // Skipped files are summed up per reason (a walked folder can hold hundreds).
+    let mut skipped: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for i in &outcome.inputs {
         match i.status {
             InputStatus::Failed => {
                 trouble = true;
                 say!("culprit: {}", i.message.as_deref().unwrap_or("failed"));
             }
-            InputStatus::Skipped if !args.quiet => say!(
-                "culprit: skipped {}: {}",
-                i.path,
-                i.message.as_deref().unwrap_or("")
-            ),
+            InputStatus::Skipped => {
+                *skipped
+                    .entry(i.message.as_deref().unwrap_or(""))
+                    .or_default() += 1;
+            }
             InputStatus::Ok if !args.quiet && i.twin_of.is_some() => say!(
                 "culprit: note: {}: {}",
                 i.path,
@@ -139,6 +141,17 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
                     .map(|b| format!(" (first: {b})"))
                     .unwrap_or_default()
             );
+        }
+    }
+    if !args.quiet {
+        for (why, n) in &skipped {
+            let list = if args.verbose { "" } else { "; -v lists them" };
+            say!("culprit: skipped {}: {why}{list}", plural(*n, "file"));
+        }
+        for dir in args.paths.iter().filter(|p| p.is_dir()) {
+            if !inputs.iter().any(|i| i.path.starts_with(dir)) {
+                say!("culprit: note: {}: the folder holds no file", dir.display());
+            }
         }
     }
     if args.verbose {
@@ -191,10 +204,10 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
             filter.processes.names().join(", ")
         };
         say!(
-            "culprit: no {} failure of {procs} in {} inputs ({} rows read)",
+            "culprit: no {} failure of {procs} in {} ({} read)",
             filter.statuses.names().join("/"),
-            outcome.inputs.len(),
-            report.summary.rows
+            plural(outcome.inputs.len(), "input"),
+            plural(report.summary.rows as usize, "row")
         );
     }
     // The process ends right after: freeing hundreds of thousands of per-path
@@ -239,4 +252,13 @@ fn refuse_to_overwrite_an_input(
         );
     }
     Ok(())
+}
+
+/// `1 file`, `2 files`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

@@ -734,3 +734,65 @@ fn skipped_files_are_summed_up_and_empty_things_are_named() {
     assert!(err.contains("the folder holds no file"), "{err}");
     assert!(err.contains("in 0 inputs (0 rows read)"), "{err}");
 }
+
+fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut c = culprit();
+    c.arg("scan").args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn at_80_columns_the_path_gets_the_room_and_wraps_at_separators() {
+    let (code, out, _) = run_env(&[TICKET], &[("COLUMNS", "80")]);
+    assert_eq!(code, 0);
+    let table: Vec<&str> = out.lines().take_while(|l| !l.is_empty()).collect();
+    for l in &table {
+        assert!(l.chars().count() <= 80, "wider than 80: {l}");
+    }
+    // The MRU0 path: two lines, broken after a separator, nothing lost.
+    let cells: Vec<String> = table
+        .iter()
+        .filter_map(|l| l.rsplit('┆').next())
+        .map(|c| c.trim_end_matches('│').trim().to_string())
+        .collect();
+    let joined = cells.concat();
+    assert!(joined.contains("HKCU\\Software\\Microsoft\\Terminal Server Client\\Default\\MRU0"));
+    assert!(
+        cells.iter().any(|c| c == "HKCU\\Software\\Microsoft\\"),
+        "{cells:?}"
+    );
+    // Wide terminals keep every column.
+    let (_, wide, _) = run_env(&[TICKET], &[("COLUMNS", "200")]);
+    assert!(wide.lines().next().unwrap().chars().count() <= 200);
+    assert!(wide.contains("unrecovered") && wide.contains("processes"));
+}
+
+#[test]
+fn colour_is_for_terminals_and_asked_for_never_in_machine_formats() {
+    let esc = |s: &str| s.contains('\u{1b}');
+    let (_, piped, _) = run_env(&[TICKET], &[]);
+    assert!(!esc(&piped), "auto: not a terminal, no colour");
+    let (_, always, _) = run_env(&[TICKET, "--color", "always"], &[]);
+    assert!(esc(&always));
+    let (_, never, _) = run_env(&[TICKET, "--color", "never"], &[("NO_COLOR", "")]);
+    assert!(!esc(&never));
+    for f in ["json", "jsonl", "csv"] {
+        let (_, out, _) = run_env(&[TICKET, "--color", "always", "-f", f], &[]);
+        assert!(!esc(&out), "{f}");
+    }
+    let (_, ascii, _) = run_env(&[TICKET, "--ascii"], &[]);
+    let table: String = ascii.lines().take_while(|l| !l.is_empty()).collect();
+    assert!(
+        table.is_ascii() || !table.contains('│'),
+        "no box drawing with --ascii"
+    );
+    assert!(table.contains("+---"));
+}

@@ -109,6 +109,21 @@ pub struct ScanArgs {
     #[arg(short = 'f', long, value_enum, help_heading = "Output")]
     pub format: Option<Format>,
 
+    /// Colour the table's verdicts and scores: auto (a terminal, unless NO_COLOR is
+    /// set), always, never. Machine formats are never coloured.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN",
+        help_heading = "Output"
+    )]
+    pub color: ColorChoice,
+
+    /// Draw the table with ASCII characters (for consoles without box drawing).
+    #[arg(long, help_heading = "Output")]
+    pub ascii: bool,
+
     /// Write the report to FILE instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
@@ -143,6 +158,14 @@ pub struct ScanArgs {
     /// filesystems where mapping is unsafe or to keep resident memory minimal).
     #[arg(long)]
     pub no_mmap: bool,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 /// `-j` beyond this many threads per core is capped (with a note).

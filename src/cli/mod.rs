@@ -18,7 +18,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, ExplainArgs, ExplainFormat, MAX_THREADS_PER_CORE, ScanArgs};
+pub use args::{
+    Cli, ColorChoice, Command, ExplainArgs, ExplainFormat, MAX_THREADS_PER_CORE, ScanArgs,
+};
 pub use explain::run_explain;
 pub use scan::run_scan;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{MAX_THREADS_PER_CORE, ScanArgs};
+use super::args::{ColorChoice, MAX_THREADS_PER_CORE, ScanArgs};
 use super::exit;
 use super::stdout::stdout_open;
 use crate::discover::Input;
@@ -13,7 +13,7 @@ use crate::discover::discover;
 use crate::filter::{DEFAULT_PROCESSES, Filter, ProcessSet, StatusSelection, TimeWindow};
 use crate::progress::Progress;
 use crate::rank::rank;
-use crate::report::{Format, Report};
+use crate::report::{Format, Report, TableStyle};
 use crate::scan::{InputStatus, InputSummary, ScanOptions, scan_with};
 
 struct Bar(ProgressBar);
@@ -174,16 +174,19 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     let ranked = rank(&outcome, args.top);
     let found = !ranked.findings.is_empty();
     let report = Report::new(&outcome, ranked, &filter);
+    let style = table_style(args);
     let written = match &args.output {
         Some(path) => std::fs::File::create(path).and_then(|f| {
             let mut w = io::BufWriter::new(f);
-            report.write(format, &mut w)?;
+            report.write_styled(format, &mut w, &style)?;
             w.flush()
         }),
         None => {
             let stdout = io::stdout();
             let mut w = io::BufWriter::new(stdout.lock());
-            report.write(format, &mut w).and_then(|_| w.flush())
+            report
+                .write_styled(format, &mut w, &style)
+                .and_then(|_| w.flush())
         }
     };
     match written {
@@ -260,5 +263,32 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+/// Width and colour of the table: a terminal's width (or `COLUMNS`), colour on a
+/// terminal unless `NO_COLOR` is set or `--color` says otherwise. A report written to a
+/// file gets neither, unless asked.
+fn table_style(args: &ScanArgs) -> TableStyle {
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c >= 20);
+    let width = columns.or_else(|| {
+        to_terminal
+            .then(|| comfy_table::Table::new().width())
+            .flatten()
+    });
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && !no_color,
+    };
+    TableStyle {
+        width,
+        color,
+        ascii: args.ascii,
     }
 }

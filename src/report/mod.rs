@@ -17,6 +17,19 @@ use crate::filter::Filter;
 use crate::rank::{Finding, Ranked};
 use crate::scan::{InputStatus, InputSummary, ScanOutcome};
 
+/// How the human table is drawn. Log text is attacker-controlled: every cell is
+/// sanitised and the rest goes through [`visible::VisibleWriter`], whatever the style.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableStyle {
+    /// Total width to fit (a terminal's, or `COLUMNS`); `None` lets comfy-table ask
+    /// the terminal, and draws at natural width when there is none.
+    pub width: Option<u16>,
+    /// Colour the verdict and score (never in machine formats).
+    pub color: bool,
+    /// ASCII borders for consoles without box-drawing characters.
+    pub ascii: bool,
+}
+
 /// Version of the JSON/JSONL/CSV schema. Bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -129,15 +142,23 @@ impl Report {
         }
     }
 
+    /// Writes the report in `format`, the table in `style`.
+    pub fn write_styled(
+        &self,
+        format: Format,
+        out: &mut dyn Write,
+        style: &TableStyle,
+    ) -> io::Result<()> {
+        match format {
+            Format::Table => table::write(self, out, style),
+            other => self.write(other, out),
+        }
+    }
+
     /// Writes the report in `format`.
     pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
         match format {
-            Format::Table => {
-                // Log text is attacker-controlled: no control character reaches a terminal.
-                let mut v = visible::VisibleWriter::new(out);
-                table::write(self, &mut v)?;
-                v.flush()
-            }
+            Format::Table => table::write(self, out, &TableStyle::default()),
             Format::Json => {
                 serde_json::to_writer_pretty(&mut *out, self)?;
                 writeln!(out)

@@ -2,12 +2,14 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
+use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::Report;
+use super::visible::{VisibleWriter, visible};
+use super::{Report, TableStyle};
 use crate::rank::{Count, Finding};
 use crate::scan::InputStatus;
+use crate::verdict::Verdict;
 
 fn counts(c: &[Count], max: usize) -> String {
     let mut parts: Vec<String> = c
@@ -64,30 +66,103 @@ fn why(f: &Finding) -> String {
     parts.join(", ")
 }
 
-pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// Narrower tables than this drop the status, unrecovered and process columns.
+const WIDE: u16 = 130;
+
+/// The colour of a verdict (none for the ones that are not a cause).
+fn verdict_color(v: Verdict) -> Option<Color> {
+    match v {
+        Verdict::WriteProtected | Verdict::WriteDenied => Some(Color::Red),
+        Verdict::Blocked | Verdict::ReadDenied | Verdict::Selected => Some(Color::Yellow),
+        Verdict::Recovered => Some(Color::Green),
+        Verdict::ByDesign => Some(Color::DarkGrey),
+    }
+}
+
+/// Breaks a path into lines of at most `width` characters at its separators (a
+/// component longer than the width is cut), so a narrow column wraps where a reader
+/// expects.
+fn wrap_path(path: &str, width: usize) -> String {
+    let width = width.max(8);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for part in path.split_inclusive(['\\', '/']) {
+        if line.chars().count() + part.chars().count() > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        let mut rest = part;
+        while rest.chars().count() > width {
+            let cut = rest
+                .char_indices()
+                .nth(width)
+                .map_or(rest.len(), |(i, _)| i);
+            lines.push(rest[..cut].to_string());
+            rest = &rest[cut..];
+        }
+        line.push_str(rest);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
+/// Writes the human report. The table is rendered from sanitised cells (so colour can
+/// be added); everything after it goes through [`VisibleWriter`].
+pub fn write(r: &Report, out: &mut dyn Write, style: &TableStyle) -> io::Result<()> {
     if r.findings.is_empty() {
+        let mut v = VisibleWriter::new(&mut *out);
         writeln!(
-            out,
+            v,
             "No offending path found ({} inputs, {} rows, statuses: {}).",
             r.summary.inputs,
             r.summary.rows,
             r.filters.statuses.join(",")
         )?;
-        return Ok(());
+        return v.flush();
     }
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_header([
-        "#",
-        "score",
-        "verdict",
-        "status",
-        "count",
-        "unrecovered",
-        "processes",
-        "path",
-    ]);
+    t.load_style(if style.ascii {
+        ASCII_FULL_CONDENSED
+    } else {
+        UTF8_FULL_CONDENSED
+    })
+    .set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(w) = style.width {
+        t.set_width(w);
+    }
+    // Below this width the status, unrecovered and process columns give way (the
+    // evidence below the table carries them) and the path gets the room, wrapped at
+    // its separators.
+    let compact = style.width.is_some_and(|w| w < WIDE);
+    if compact {
+        t.set_header(["#", "score", "verdict", "count", "path"]);
+    } else {
+        t.set_header([
+            "#",
+            "score",
+            "verdict",
+            "status",
+            "count",
+            "unrecovered",
+            "processes",
+            "path",
+        ]);
+    }
+    let columns = if compact { 5 } else { 8 };
+    let path_width = style.width.map(|w| {
+        let others: usize = if compact {
+            1 + 5 + 15 + 5
+        } else {
+            1 + 5 + 15 + 21 + 5 + 11 + 15
+        };
+        (w as usize)
+            .saturating_sub(others + 3 * columns + 1)
+            .max(16)
+    });
+    if let (Some(pw), Some(col)) = (path_width, t.column_mut(columns - 1)) {
+        col.set_constraint(ColumnConstraint::Absolute(Width::Fixed(pw as u16)));
+    }
     for f in &r.findings {
         let status = f
             .statuses
@@ -95,18 +170,51 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .map(|s| s.result.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        t.add_row([
-            f.rank.to_string(),
-            f.score.to_string(),
-            f.verdict.as_str().to_string(),
-            status,
-            f.count.to_string(),
-            f.unrecovered.to_string(),
-            cell(&counts(&f.processes, 2)),
-            cell(&f.path),
-        ]);
+        let path = visible(&cell(&f.path)).into_owned();
+        // The column's width includes its padding (one space each side).
+        let path = match path_width {
+            Some(w) => wrap_path(&path, w.saturating_sub(2)),
+            None => path,
+        };
+        let mut verdict = Cell::new(f.verdict.as_str());
+        let mut score = Cell::new(f.score);
+        if style.color
+            && let Some(c) = verdict_color(f.verdict)
+        {
+            verdict = verdict.fg(c);
+            score = score.fg(c);
+        }
+        let row = if compact {
+            vec![
+                Cell::new(f.rank),
+                score,
+                verdict,
+                Cell::new(f.count),
+                Cell::new(path),
+            ]
+        } else {
+            vec![
+                Cell::new(f.rank),
+                score,
+                verdict,
+                Cell::new(visible(&status)),
+                Cell::new(f.count),
+                Cell::new(f.unrecovered),
+                Cell::new(visible(&cell(&counts(&f.processes, 2)))),
+                Cell::new(path),
+            ]
+        };
+        t.add_row(row);
     }
+    // The caller decided width and colour (the report may go to a file).
+    t.force_no_tty();
+    if style.color {
+        t.enforce_styling();
+    }
+    // Every cell is sanitised: the table (and its colour codes) is written as is.
     writeln!(out, "{t}")?;
+    let mut v = VisibleWriter::new(out);
+    let out = &mut v;
     if !r.context.is_empty() {
         writeln!(out)?;
         writeln!(out, "Ticket context")?;
@@ -201,5 +309,5 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             "Some inputs failed: see the messages on stderr; findings above come from what could be read."
         )?;
     }
-    Ok(())
+    out.flush()
 }

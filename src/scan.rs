@@ -54,6 +54,8 @@ pub struct InputSummary {
     pub matches: u64,
     /// The first bad row, `line N: reason`.
     pub first_bad_row: Option<String>,
+    /// Records with a selected status from processes outside the process filter.
+    pub other_processes: u64,
     /// Why it was skipped or failed.
     pub message: Option<String>,
     /// The input this one duplicates (a CSV or XML export of a PML given in the same
@@ -145,6 +147,7 @@ fn summary(input: &Input) -> InputSummary {
         bad_rows: 0,
         matches: 0,
         first_bad_row: None,
+        other_processes: 0,
         message: None,
         twin_of: None,
     }
@@ -420,6 +423,7 @@ fn finish(mut s: InputSummary, r: FileScan) -> (InputSummary, Aggregate) {
     s.rows = r.stats.rows;
     s.bad_rows = r.stats.bad_rows;
     s.matches = r.stats.matches;
+    s.other_processes = r.stats.others;
     s.first_bad_row = r.stats.first_bad.map(|(l, why)| format!("line {l}: {why}"));
     if let Some(e) = r.error {
         s.status = InputStatus::Failed;

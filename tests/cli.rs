@@ -796,3 +796,38 @@ fn colour_is_for_terminals_and_asked_for_never_in_machine_formats() {
     );
     assert!(table.contains("+---"));
 }
+
+#[test]
+fn nothing_found_says_once_what_other_processes_had() {
+    // Hand count of the ticket's ACCESS DENIED / MEDIA WRITE PROTECTED rows: 7 in the
+    // mstsc export (Default.rdp, mstsc.exe by MsMpEng.exe, Servers\rdsh01, MRU0 twice,
+    // SECURITY\Policy, SharedAccess by svchost.exe) and 4 in the dism export (the
+    // InFlight target three times, Sessions.xml); none is nobody.exe's.
+    let (code, out, err) = run(&[TICKET, "-p", "nobody.exe", "--no-progress"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("11 such failures of other processes; try --all-processes"),
+        "{err}"
+    );
+    assert_eq!(err.matches("no write-protect/denied failure").count(), 1);
+    assert!(out.contains("No offending path found"));
+    let (_, r, _) = run_json(&[TICKET, "-p", "nobody.exe"]);
+    let total: u64 = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["other_processes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 11);
+}
+
+#[test]
+fn event_logs_cite_events_not_lines() {
+    let (_, out, _) = run(&[
+        "fixtures/procmon/default7.xml",
+        "--all-processes",
+        "--no-progress",
+    ]);
+    assert!(out.contains("default7.xml event "), "{out}");
+    assert!(!out.contains("default7.xml:"), "{out}");
+}

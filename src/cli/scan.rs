@@ -206,8 +206,17 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
         } else {
             filter.processes.names().join(", ")
         };
+        let others: u64 = outcome.inputs.iter().map(|i| i.other_processes).sum();
+        let hint = if others > 0 {
+            format!(
+                "; {} of other processes; try --all-processes",
+                plural(others as usize, "such failure")
+            )
+        } else {
+            String::new()
+        };
         say!(
-            "culprit: no {} failure of {procs} in {} ({} read)",
+            "culprit: no {} failure of {procs} in {} ({} read){hint}",
             filter.statuses.names().join("/"),
             plural(outcome.inputs.len(), "input"),
             plural(report.summary.rows as usize, "row")

@@ -66,6 +66,21 @@ fn why(f: &Finding) -> String {
     parts.join(", ")
 }
 
+/// Where a record is: `file:line` for text logs, `file event N` for PML and XML,
+/// whose records are events, not lines.
+fn at(r: &Report, input: &str, n: u64) -> String {
+    let events = r
+        .inputs
+        .iter()
+        .find(|i| i.path == input)
+        .is_some_and(|i| matches!(i.kind, Some("procmon-pml" | "procmon-xml")));
+    if events {
+        format!("{input} event {n}")
+    } else {
+        format!("{input}:{n}")
+    }
+}
+
 /// Narrower tables than this drop the status, unrecovered and process columns.
 const WIDE: u16 = 130;
 
@@ -219,7 +234,7 @@ pub fn write(r: &Report, out: &mut dyn Write, style: &TableStyle) -> io::Result<
         writeln!(out)?;
         writeln!(out, "Ticket context")?;
         for c in &r.context {
-            writeln!(out, "  {} ({}:{})", c.summary, c.input, c.line)?;
+            writeln!(out, "  {} ({})", c.summary, at(r, &c.input, c.line))?;
             if let Some(m) = &c.exit.message {
                 writeln!(out, "      {}: {m}", c.exit.code)?;
             }
@@ -242,13 +257,15 @@ pub fn write(r: &Report, out: &mut dyn Write, style: &TableStyle) -> io::Result<
         writeln!(out, "  sources   {}", counts(&f.sources, 5))?;
         writeln!(
             out,
-            "  first     {} ({}:{})",
-            f.first_seen.time, f.first_seen.input, f.first_seen.line
+            "  first     {} ({})",
+            f.first_seen.time,
+            at(r, &f.first_seen.input, f.first_seen.line)
         )?;
         writeln!(
             out,
-            "  last      {} ({}:{})",
-            f.last_seen.time, f.last_seen.input, f.last_seen.line
+            "  last      {} ({})",
+            f.last_seen.time,
+            at(r, &f.last_seen.input, f.last_seen.line)
         )?;
         writeln!(
             out,
@@ -263,8 +280,12 @@ pub fn write(r: &Report, out: &mut dyn Write, style: &TableStyle) -> io::Result<
             };
             writeln!(
                 out,
-                "  evidence  {}:{} {} {} {} {}{detail}",
-                s.input, s.line, s.time, s.process, s.operation, s.result
+                "  evidence  {} {} {} {} {}{detail}",
+                at(r, &s.input, s.line),
+                s.time,
+                s.process,
+                s.operation,
+                s.result
             )?;
         }
         for e in &f.exits {

@@ -196,7 +196,7 @@ pub fn scan(
             scan.error = Some(SourceError::Unsupported {
                 path: path.to_path_buf(),
                 why: format!(
-                    "PML version {v} (culprit reads version 9, written by Procmon 3.x and later)"
+                    "PML version {v} (culprit reads versions 9, written by Procmon 3.x and later, and 7, by Procmon 2.x)"
                 ),
             });
             return scan;
@@ -293,13 +293,15 @@ pub fn scan(
     let bytes_per_event = (b.len() as u64 / count.max(1) as u64).max(1);
 
     // Pass 1: failures.
-    let parts: Vec<(Aggregate, u64, Option<usize>)> = (0..count)
+    type Part = (Aggregate, u64, u64, Option<usize>);
+    let parts: Vec<Part> = (0..count)
         .step_by(CHUNK_EVENTS)
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|start| {
             let mut agg = Aggregate::default();
             let mut bad = 0u64;
+            let mut others = 0u64;
             let mut first_bad = None;
             let end = (start + CHUNK_EVENTS).min(count);
             for i in start..end {
@@ -335,6 +337,7 @@ pub fn scan(
                     continue;
                 };
                 if !keeps(r.process) {
+                    others += 1;
                     continue;
                 }
                 let time = timefmt::filetime_moment(r.filetime);
@@ -359,12 +362,13 @@ pub fn scan(
                 });
             }
             progress.advance((end - start) as u64 * bytes_per_event);
-            (agg, bad, first_bad)
+            (agg, bad, others, first_bad)
         })
         .collect();
-    for (agg, bad, first_bad) in parts {
+    for (agg, bad, others, first_bad) in parts {
         scan.agg.merge(agg, 0, 0);
         scan.stats.bad_rows += bad;
+        scan.stats.others += others;
         if scan.stats.first_bad.is_none() {
             scan.stats.first_bad =
                 first_bad.map(|i| (i as u64 + 1, "event record outside the file".to_string()));

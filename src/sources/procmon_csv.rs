@@ -166,6 +166,9 @@ pub struct Stats {
     pub matches: u64,
     /// The first bad record: line and reason.
     pub first_bad: Option<(u64, String)>,
+    /// Records with a selected status from processes outside the process filter
+    /// (what `--all-processes` would add).
+    pub others: u64,
 }
 
 /// The outcome of reading one file: what was read, and why it stopped if it did.
@@ -190,6 +193,7 @@ struct Part {
     tail: bool,
     bad: u64,
     first_bad: Option<(u64, String)>,
+    others: u64,
     agg: Aggregate,
 }
 
@@ -284,6 +288,19 @@ impl<'f> ProcmonCsv<'f> {
         }
     }
 
+    /// Whether a record has a selected status but a process outside the filter.
+    fn other_process(&self, cols: &Columns, rec: &LineParser) -> bool {
+        let selected = rec
+            .field(cols.result)
+            .and_then(codes::procmon_result)
+            .and_then(|s| self.filter.statuses.match_ntstatus(s))
+            .is_some();
+        selected
+            && rec
+                .field(cols.process)
+                .is_some_and(|p| !self.filter.processes.matches(&lossy(p.trim_ascii())))
+    }
+
     /// Decodes a `Process Exit` record of a watched process.
     fn exit(
         &self,
@@ -372,6 +389,7 @@ impl<'f> ProcmonCsv<'f> {
             tail: !chunk.is_empty() && !chunk.ends_with(b"\n"),
             bad: 0,
             first_bad: None,
+            others: 0,
             agg: Aggregate::default(),
         };
         let mut rec = LineParser::new(cols.delimiter);
@@ -420,8 +438,10 @@ impl<'f> ProcmonCsv<'f> {
             {
                 part.agg.add_exit(exit);
             }
-            if let Some(ev) = self.event(cols, &rec, input, line_no, offset as u64) {
-                part.agg.add(&ev);
+            match self.event(cols, &rec, input, line_no, offset as u64) {
+                Some(ev) => part.agg.add(&ev),
+                None if self.other_process(cols, &rec) => part.others += 1,
+                None => {}
             }
         });
         part
@@ -450,6 +470,7 @@ impl<'f> ProcmonCsv<'f> {
                 |c| self.pass1(cols, input, c),
                 |p| {
                     scan.stats.bad_rows += p.bad;
+                    scan.stats.others += p.others;
                     if scan.stats.first_bad.is_none() {
                         scan.stats.first_bad = p.first_bad.map(|(l, why)| (l + lines_before, why));
                     }

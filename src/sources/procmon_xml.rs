@@ -218,6 +218,7 @@ pub fn scan<R: Read>(
                             continue;
                         };
                         if !filter.processes.matches(&process) {
+                            scan.stats.others += 1;
                             continue;
                         }
                         let time_text = get("Time_of_Day");

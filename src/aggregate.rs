@@ -114,6 +114,10 @@ pub struct Aggregate {
     pub exits_dropped: u64,
     /// Sampled signatures of the kept events: how twins of one capture are found.
     pub signatures: Signatures,
+    /// Kept events whose time of day did not parse (a time window cannot judge them).
+    pub untimed: u64,
+    /// Kept events without a calendar date (a dated window falls back to the time of day).
+    pub undated: u64,
 }
 
 impl Aggregate {
@@ -122,6 +126,8 @@ impl Aggregate {
         let display = pathnorm::normalize(&ev.path);
         let key = pathnorm::key(&display);
         self.signatures.add(ev, &key);
+        self.untimed += u64::from(ev.time.time_of_day_ns.is_none());
+        self.undated += u64::from(ev.time.date.is_none());
         let p = self.paths.entry(key).or_default();
         if p.kind.is_none() {
             p.kind = Some(pathnorm::kind(&display));
@@ -204,6 +210,8 @@ impl Aggregate {
     /// `bytes`) after `self`.
     pub fn merge(&mut self, later: Aggregate, lines: u64, bytes: u64) {
         self.signatures.absorb(later.signatures);
+        self.untimed += later.untimed;
+        self.undated += later.undated;
         self.exits_dropped += later.exits_dropped;
         for mut e in later.exits {
             e.line += lines;

@@ -56,6 +56,10 @@ pub struct InputSummary {
     pub first_bad_row: Option<String>,
     /// Records with a selected status from processes outside the process filter.
     pub other_processes: u64,
+    /// Kept records whose time of day did not parse (kept whatever the time window).
+    pub untimed: u64,
+    /// Kept records without a calendar date.
+    pub undated: u64,
     /// Why it was skipped or failed.
     pub message: Option<String>,
     /// The input this one duplicates (a CSV or XML export of a PML given in the same
@@ -148,6 +152,8 @@ fn summary(input: &Input) -> InputSummary {
         matches: 0,
         first_bad_row: None,
         other_processes: 0,
+        untimed: 0,
+        undated: 0,
         message: None,
         twin_of: None,
     }
@@ -424,6 +430,8 @@ fn finish(mut s: InputSummary, r: FileScan) -> (InputSummary, Aggregate) {
     s.bad_rows = r.stats.bad_rows;
     s.matches = r.stats.matches;
     s.other_processes = r.stats.others;
+    s.untimed = r.agg.untimed;
+    s.undated = r.agg.undated;
     s.first_bad_row = r.stats.first_bad.map(|(l, why)| format!("line {l}: {why}"));
     if let Some(e) = r.error {
         s.status = InputStatus::Failed;

@@ -831,3 +831,39 @@ fn event_logs_cite_events_not_lines() {
     assert!(out.contains("default7.xml event "), "{out}");
     assert!(!out.contains("default7.xml:"), "{out}");
 }
+
+#[test]
+fn time_windows_say_what_they_could_not_judge() {
+    // The mstsc export has no Date & Time column: a dated window warns.
+    let (code, _, err) = run(&[TICKET, "--since", "2026-11-24 07:00", "--no-progress"]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("PC01_261124-071530_Procmon_mstsc.CSV: this log has no dates"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("Procmon_dism.CSV: this log has no dates"),
+        "{err}"
+    );
+    // A time that does not parse keeps its record, and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.csv");
+    std::fs::write(
+        &p,
+        "\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\",\"Result\",\"Detail\"\r\n\
+         \"soon\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKCU\\\\A\",\"ACCESS DENIED\",\"\"\r\n\
+         \"7:00:00.0000000 AM\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKCU\\\\B\",\"ACCESS DENIED\",\"\"\r\n",
+    )
+    .unwrap();
+    let (_, r, err) = run_json(&[p.to_str().unwrap(), "--since", "08:00"]);
+    assert_eq!(
+        paths(&r),
+        vec!["HKCU\\A"],
+        "B is before 08:00, A cannot be placed"
+    );
+    assert!(
+        err.contains("1 record kept because its time could not be read"),
+        "{err}"
+    );
+    assert_eq!(r["inputs"][0]["untimed"], 1);
+}

@@ -144,6 +144,28 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
         }
     }
     if !args.quiet {
+        // Time windows say what they could not judge.
+        let dated_window = [args.since, args.until]
+            .iter()
+            .flatten()
+            .any(|b| b.date.is_some());
+        for i in &outcome.inputs {
+            if (args.since.is_some() || args.until.is_some()) && i.untimed > 0 {
+                say!(
+                    "culprit: note: {}: {} kept because {} time could not be read (the window cannot judge {})",
+                    i.path,
+                    plural(i.untimed as usize, "record"),
+                    if i.untimed == 1 { "its" } else { "their" },
+                    if i.untimed == 1 { "it" } else { "them" }
+                );
+            }
+            if dated_window && i.undated > 0 && i.undated == i.matches {
+                say!(
+                    "culprit: warning: {}: this log has no dates; the window's dates were ignored and only times of day compared",
+                    i.path
+                );
+            }
+        }
         for (why, n) in &skipped {
             let list = if args.verbose { "" } else { "; -v lists them" };
             say!("culprit: skipped {}: {why}{list}", plural(*n, "file"));

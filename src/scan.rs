@@ -217,9 +217,6 @@ fn scan_one(
         Ok(o) => o,
         Err(source) => return failed(s, SourceError::Open { path: name, source }),
     };
-    if input.member.is_some() {
-        progress.add_total(opened.disk_len);
-    }
     let reopen = || open_input(input, mmap);
     let ctx = Reading {
         name: &name,
@@ -453,12 +450,16 @@ pub fn scan_with(
     progress: &dyn Progress,
 ) -> ScanOutcome {
     let procmon = ProcmonCsv::with_options(filter, options.chunk);
-    // Archive members add their own stored size when opened (see `scan_one`).
+    // The whole total is known before the first byte: files by their size, archive
+    // members by their stored size (what progress counts), so the ETA holds from the
+    // start. Pipes add what they copied once they are read.
     let total: u64 = inputs
         .iter()
-        .filter(|i| i.member.is_none() && !i.piped)
-        .filter_map(|i| std::fs::metadata(&i.path).ok())
-        .map(|m| m.len())
+        .filter(|i| !i.piped)
+        .map(|i| match &i.member {
+            Some(m) => m.stored,
+            None => std::fs::metadata(&i.path).map_or(0, |m| m.len()),
+        })
         .sum();
     progress.add_total(total);
     let results: Vec<(InputSummary, Aggregate)> = inputs

@@ -867,3 +867,44 @@ fn time_windows_say_what_they_could_not_judge() {
     );
     assert_eq!(r["inputs"][0]["untimed"], 1);
 }
+
+#[test]
+fn progress_knows_an_archives_total_before_it_starts() {
+    use std::sync::Mutex;
+    struct Record(Mutex<Vec<(char, u64)>>);
+    impl culprit::progress::Progress for Record {
+        fn add_total(&self, bytes: u64) {
+            self.0.lock().unwrap().push(('t', bytes));
+        }
+        fn advance(&self, bytes: u64) {
+            self.0.lock().unwrap().push(('a', bytes));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let z = dir.path().join("ticket.zip");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&z).unwrap());
+    for f in [
+        "PC01_261124-071530_Procmon_mstsc.CSV",
+        "PC01_261124-072210_Procmon_dism.CSV",
+    ] {
+        w.start_file(f, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        let data = std::fs::read(format!("{TICKET}/{f}")).unwrap();
+        std::io::Write::write_all(&mut w, &data).unwrap();
+    }
+    w.finish().unwrap();
+    // The stored sizes, read independently of culprit.
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&z).unwrap()).unwrap();
+    let stored: u64 = (0..archive.len())
+        .map(|i| archive.by_index_raw(i).unwrap().compressed_size())
+        .sum();
+    let (inputs, _) = culprit::discover::discover(std::slice::from_ref(&z));
+    let rec = Record(Mutex::new(Vec::new()));
+    culprit::scan::scan(&inputs, &culprit::filter::Filter::default(), &rec);
+    let events = rec.0.into_inner().unwrap();
+    assert_eq!(
+        events[0],
+        ('t', stored),
+        "the first event is the whole total: {events:?}"
+    );
+}

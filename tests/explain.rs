@@ -130,3 +130,13 @@ fn unknown_codes_exit_one_with_a_clear_line() {
     assert!(err.contains("gibberish"), "{err}");
     assert_eq!(run_raw(&["explain"]).0, 2);
 }
+
+#[test]
+fn the_help_describes_the_real_json() {
+    let (_, help, _) = run_raw(&["explain", "--help"]);
+    assert!(help.contains("\"explanations\""), "{help}");
+    let (_, out, _) = run_raw(&["explain", "0x5", "-f", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert!(v["explanations"].is_array());
+}

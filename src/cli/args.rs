@@ -51,7 +51,7 @@ pub struct ExplainArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExplainFormat {
     Text,
-    /// A JSON array, one object per code (schema_version 1).
+    /// One JSON document: {"schema_version": 1, "explanations": [one object per code]}.
     Json,
 }
 
@@ -61,9 +61,10 @@ pub enum ExplainFormat {
     after_help = "Exit status: 0 an offending path was found, 1 nothing found, 2 usage error or an input failed."
 )]
 pub struct ScanArgs {
-    /// Files, folders (walked recursively) and zip archives (every file inside); any
-    /// mix. Procmon CSV and XML exports and native PML captures are recognised by
-    /// their content, plain or gzipped.
+    /// Files, folders (walked recursively, links followed), zip archives (every file
+    /// inside), FIFOs, and `-` for standard input; any mix. Procmon CSV and XML
+    /// exports and native PML captures are recognised by their content, plain or
+    /// gzipped.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

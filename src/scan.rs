@@ -218,14 +218,7 @@ fn scan_one(
         Err(source) => return failed(s, SourceError::Open { path: name, source }),
     };
     let reopen = || open_input(input, mmap);
-    let ctx = Reading {
-        name: &name,
-        explicit: input.explicit,
-        index,
-        procmon,
-        progress,
-        reopen: &reopen,
-    };
+    let ctx = Reading::of(input, &name, index, procmon, progress, &reopen);
     scan_opened(s, opened, &ctx)
 }
 
@@ -265,14 +258,7 @@ fn scan_piped(
         Ok(o) => o,
         Err(source) => return failed(s, open_error(source)),
     };
-    let ctx = Reading {
-        name,
-        explicit: input.explicit,
-        index,
-        procmon,
-        progress,
-        reopen: &reopen,
-    };
+    let ctx = Reading::of(input, name, index, procmon, progress, &reopen);
     scan_opened(s, opened, &ctx)
 }
 
@@ -287,6 +273,26 @@ struct Reading<'a> {
     progress: &'a dyn Progress,
     /// Opens the same input again (the CSV recovery pass).
     reopen: &'a (dyn Fn() -> std::io::Result<open::Opened> + Sync),
+}
+
+impl<'a> Reading<'a> {
+    fn of(
+        input: &Input,
+        name: &'a std::path::Path,
+        index: u32,
+        procmon: &'a ProcmonCsv<'a>,
+        progress: &'a dyn Progress,
+        reopen: &'a (dyn Fn() -> std::io::Result<open::Opened> + Sync),
+    ) -> Reading<'a> {
+        Reading {
+            name,
+            explicit: input.explicit,
+            index,
+            procmon,
+            progress,
+            reopen,
+        }
+    }
 }
 
 fn failed(mut s: InputSummary, e: SourceError) -> (InputSummary, Aggregate) {

@@ -908,3 +908,13 @@ fn progress_knows_an_archives_total_before_it_starts() {
         "the first event is the whole total: {events:?}"
     );
 }
+
+#[test]
+fn counts_read_as_words() {
+    let one = "fixtures/tickets/rdp-install-denied/PC01_261124-071530_Procmon_mstsc.CSV";
+    let (_, out, _) = run(&[one, "--no-progress"]);
+    assert!(out.contains("rows of 1 input (1 read"), "{out}");
+    let (_, out, err) = run(&[one, "-p", "nobody.exe", "--no-progress"]);
+    assert!(out.contains("(1 input, 14 rows,"), "{out}");
+    assert!(err.contains("in 1 input (14 rows read)"), "{err}");
+}

@@ -446,23 +446,6 @@ fn a_truncated_xml_export_is_named_as_truncated() {
 
 const MSTSC: &str = "fixtures/tickets/rdp-install-denied/PC01_261124-071530_Procmon_mstsc.CSV";
 
-/// (path, count, unrecovered, verdict) of every finding: what a pipe must not change.
-fn verdicts(r: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["count"].as_u64().unwrap(),
-                f["unrecovered"].as_u64().unwrap(),
-                f["verdict"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 #[cfg(unix)]
 fn a_fifo_is_read_once_and_whole() {
@@ -489,7 +472,7 @@ fn a_fifo_is_read_once_and_whole() {
         let (code, r, err) = run_json(&[fifo.to_str().unwrap(), "--top", "0"]);
         writer.join().unwrap();
         assert_eq!(code, 0, "{name}: {err}");
-        assert_eq!(verdicts(&r), verdicts(&want), "{name}");
+        assert_eq!(finding_verdicts(&r), finding_verdicts(&want), "{name}");
         assert_eq!(r["inputs"][0]["kind"], "procmon-csv");
         assert_eq!(r["inputs"][0]["gzip"], name == "gz");
     }
@@ -505,6 +488,6 @@ fn standard_input_is_an_input() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(verdicts(&r), verdicts(&want));
+    assert_eq!(finding_verdicts(&r), finding_verdicts(&want));
     assert_eq!(r["inputs"][0]["path"], "<stdin>");
 }

@@ -14,6 +14,11 @@ use crate::filter::{DEFAULT_PROCESSES, Filter, ProcessSet, StatusSelection, Time
 use crate::progress::Progress;
 use crate::rank::rank;
 use crate::report::{Format, Report, TableStyle};
+
+/// `plural` over the usize counts of this module.
+fn plural(n: usize, word: &str) -> String {
+    crate::report::plural(n as u64, word)
+}
 use crate::scan::{InputStatus, InputSummary, ScanOptions, scan_with};
 
 struct Bar(ProgressBar);
@@ -287,16 +292,6 @@ fn refuse_to_overwrite_an_input(
     }
     Ok(())
 }
-
-/// `1 file`, `2 files`.
-pub(crate) fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
 /// Width and colour of the table: a terminal's width (or `COLUMNS`), colour on a
 /// terminal unless `NO_COLOR` is set or `--color` says otherwise. A report written to a
 /// file gets neither, unless asked.

@@ -17,6 +17,15 @@ use crate::filter::Filter;
 use crate::rank::{Finding, Ranked};
 use crate::scan::{InputStatus, InputSummary, ScanOutcome};
 
+/// `1 input`, `3 inputs`: counts in human messages.
+pub fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// How the human table is drawn. Log text is attacker-controlled: every cell is
 /// sanitised and the rest goes through [`visible::VisibleWriter`], whatever the style.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::visible::{VisibleWriter, visible};
-use super::{Report, TableStyle};
+use super::{Report, TableStyle, plural};
 use crate::rank::{Count, Finding};
 use crate::scan::InputStatus;
 use crate::verdict::Verdict;
@@ -129,9 +129,9 @@ pub fn write(r: &Report, out: &mut dyn Write, style: &TableStyle) -> io::Result<
         let mut v = VisibleWriter::new(&mut *out);
         writeln!(
             v,
-            "No offending path found ({} inputs, {} rows, statuses: {}).",
-            r.summary.inputs,
-            r.summary.rows,
+            "No offending path found ({}, {}, statuses: {}).",
+            plural(r.summary.inputs as u64, "input"),
+            plural(r.summary.rows, "row"),
             r.filters.statuses.join(",")
         )?;
         return v.flush();
@@ -321,8 +321,15 @@ pub fn write(r: &Report, out: &mut dyn Write, style: &TableStyle) -> io::Result<
     };
     writeln!(
         out,
-        "{} of {} offending paths shown; {} matching records in {} rows of {} inputs ({} read, {} skipped, {} failed{twins}).",
-        s.shown, s.paths, s.matches, s.rows, s.inputs, s.read, s.skipped, s.failed
+        "{} of {} shown; {} in {} of {} ({} read, {} skipped, {} failed{twins}).",
+        s.shown,
+        plural(s.paths as u64, "offending path"),
+        plural(s.matches, "matching record"),
+        plural(s.rows, "row"),
+        plural(s.inputs as u64, "input"),
+        s.read,
+        s.skipped,
+        s.failed
     )?;
     if r.inputs.iter().any(|i| i.status == InputStatus::Failed) {
         writeln!(

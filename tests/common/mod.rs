@@ -96,3 +96,12 @@ pub fn shared(sub: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// (path, count, unrecovered, verdict) of every finding, in rank order.
+pub fn finding_verdicts(report: &Value) -> Vec<(String, u64, u64, String)> {
+    finding_shape(report)
+        .into_iter()
+        .zip(report["findings"].as_array().unwrap())
+        .map(|((p, c, u), f)| (p, c, u, f["verdict"].as_str().unwrap().to_string()))
+        .collect()
+}

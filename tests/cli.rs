@@ -780,8 +780,14 @@ fn colour_is_for_terminals_and_asked_for_never_in_machine_formats() {
     let esc = |s: &str| s.contains('\u{1b}');
     let (_, piped, _) = run_env(&[TICKET], &[]);
     assert!(!esc(&piped), "auto: not a terminal, no colour");
-    let (_, always, _) = run_env(&[TICKET, "--color", "always"], &[]);
+    let (_, always, _) = run_env(&[TICKET, "--color", "always"], &[("COLUMNS", "200")]);
     assert!(esc(&always));
+    // The write-protected row: score, verdict and status class in red (ANSI 9).
+    let row = always
+        .lines()
+        .find(|l| l.contains("MEDIA WRITE PROTECTED"))
+        .unwrap();
+    assert_eq!(row.matches("\u{1b}[38;5;9m").count(), 3, "{row:?}");
     let (_, never, _) = run_env(&[TICKET, "--color", "never"], &[("NO_COLOR", "")]);
     assert!(!esc(&never));
     for f in ["json", "jsonl", "csv"] {

@@ -84,6 +84,16 @@ fn at(r: &Report, input: &str, n: u64) -> String {
 /// Narrower tables than this drop the status, unrecovered and process columns.
 const WIDE: u16 = 130;
 
+/// The colour of a status class: write protection and denials stand out.
+fn class_color(c: crate::codes::StatusClass) -> Color {
+    use crate::codes::StatusClass as S;
+    match c {
+        S::WriteProtect => Color::Red,
+        S::Denied => Color::Yellow,
+        _ => Color::Cyan,
+    }
+}
+
 /// The colour of a verdict (none for the ones that are not a cause).
 fn verdict_color(v: Verdict) -> Option<Color> {
     match v {
@@ -212,7 +222,13 @@ pub fn write(r: &Report, out: &mut dyn Write, style: &TableStyle) -> io::Result<
                 Cell::new(f.rank),
                 score,
                 verdict,
-                Cell::new(visible(&status)),
+                {
+                    let c = Cell::new(visible(&status));
+                    match f.statuses.first().map(|s| s.class) {
+                        Some(class) if style.color => c.fg(class_color(class)),
+                        _ => c,
+                    }
+                },
                 Cell::new(f.count),
                 Cell::new(f.unrecovered),
                 Cell::new(visible(&cell(&counts(&f.processes, 2)))),

@@ -49,6 +49,35 @@ impl Prefilter {
         }
     }
 
+    /// A prefilter whose literals match in any ASCII case (one automaton).
+    pub fn caseless<S: AsRef<[u8]>>(literals: &[S]) -> Prefilter {
+        let mut lits: Vec<Vec<u8>> = literals
+            .iter()
+            .map(|l| l.as_ref().to_ascii_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect();
+        lits.sort();
+        lits.dedup();
+        let longest = lits.iter().map(Vec::len).max().unwrap_or(0);
+        if lits.is_empty() {
+            return Prefilter {
+                finders: Vec::new(),
+                ac: None,
+                longest,
+            };
+        }
+        let ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .ascii_case_insensitive(true)
+            .build(&lits)
+            .expect("literals form a valid automaton");
+        Prefilter {
+            finders: Vec::new(),
+            ac: Some(ac),
+            longest,
+        }
+    }
+
     /// Whether this prefilter can never match.
     pub fn is_empty(&self) -> bool {
         self.finders.is_empty() && self.ac.is_none()
@@ -115,6 +144,15 @@ mod tests {
             vec![b"AB CD AB".to_vec(), b"zCD".to_vec(), b"a7".to_vec()]
         );
         assert!(found(&Prefilter::new::<&str>(&[]), b"abc").is_empty());
+    }
+
+    #[test]
+    fn caseless_literals_match_any_case() {
+        let p = Prefilter::caseless(&["/Default.RDP"]);
+        assert_eq!(
+            found(&p, b"a/DEFAULT.rdp\nno\nc:/default.rdp"),
+            vec![b"a/DEFAULT.rdp".to_vec(), b"c:/default.rdp".to_vec()]
+        );
     }
 
     #[test]

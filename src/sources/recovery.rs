@@ -43,7 +43,10 @@ pub struct Key {
     /// Byte offset (decoded input) of the last failure.
     pub last: u64,
     pub denials: u64,
-    /// Raw spellings of the path as logged (what the pass searches for).
+    /// What the pass searches for, in any ASCII case: the distinctive end of the path
+    /// (its last components), so that a success spelled differently (case, `\\??\\`
+    /// prefix) is still found, and shared prefixes (`C:\\Windows\\`) do not make
+    /// every line a candidate.
     pub raws: Vec<String>,
     pub recovered: bool,
 }
@@ -52,15 +55,7 @@ pub struct Key {
 pub fn keys(agg: &Aggregate) -> Vec<Key> {
     let mut out = Vec::new();
     for (pk, p) in &agg.paths {
-        // A spelling with a quote is escaped in the file and cannot be searched as is;
-        // one shorter than 3 characters would hit everywhere.
-        let mut raws: Vec<String> = p
-            .raw
-            .keys()
-            .filter(|r| r.len() >= 3 && !r.contains('"'))
-            .cloned()
-            .collect();
-        raws.sort();
+        let raws: Vec<String> = tail(pk).into_iter().collect();
         for ((process, operation, access), st) in p.keys.iter() {
             out.push(Key {
                 path: pk.clone(),
@@ -84,6 +79,28 @@ pub fn keys(agg: &Aggregate) -> Vec<Key> {
     });
     out
 }
+
+/// The distinctive end of a path key to search lines by: its last component with the
+/// separator before it, plus more components while that is shorter than
+/// [`MIN_NEEDLE`]. `None` when the key is too short or holds a quote (escaped in
+/// the file, so not searchable as is): such a key stays unrecovered.
+pub fn tail(key: &str) -> Option<String> {
+    let mut start = key.len();
+    while let Some(i) = key[..start].rfind(['\\', '/']) {
+        start = i;
+        if key.len() - start >= MIN_NEEDLE {
+            break;
+        }
+    }
+    if key.len() - start < MIN_NEEDLE {
+        start = 0;
+    }
+    let needle = &key[start..];
+    (needle.len() >= 3 && !needle.contains('"')).then(|| needle.to_string())
+}
+
+/// Shortest search needle (shorter ones would hit on most lines).
+const MIN_NEEDLE: usize = 6;
 
 /// Key positions by (path, process, operation), for lookups while reading; one entry
 /// per refused access, in key order.
@@ -235,7 +252,7 @@ pub fn resolve(
                         .iter()
                         .flat_map(|&i| keys[i].raws.iter().map(String::as_str))
                         .collect();
-                    pre = Some(Prefilter::new(&pats));
+                    pre = Some(Prefilter::caseless(&pats));
                     built = want;
                 }
                 let Some(pre) = pre.as_ref() else {
@@ -324,6 +341,22 @@ mod tests {
             raws: vec!["C:\\a".into()],
             recovered: false,
         }
+    }
+
+    #[test]
+    fn needles_are_the_distinctive_end_of_the_path() {
+        assert_eq!(
+            tail("c:\\users\\a\\default.rdp").as_deref(),
+            Some("\\default.rdp")
+        );
+        assert_eq!(
+            tail("hkcu\\software\\x\\default\\mru0").as_deref(),
+            Some("\\default\\mru0")
+        );
+        assert_eq!(tail("c:\\ab").as_deref(), Some("c:\\ab"));
+        assert_eq!(tail("ab"), None);
+        assert_eq!(tail("c:\\a\"b\\file.txt").as_deref(), Some("\\file.txt"));
+        assert_eq!(tail("c:\\a\"b.txt"), None);
     }
 
     #[test]

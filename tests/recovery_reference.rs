@@ -1,0 +1,196 @@
+//! Recovery verdicts equal those of a plain reference implementation of the rule: every
+//! record of the file, in order, through the csv crate (no prefilter, no chunks, no
+//! automaton). A failure of (process, path, operation, access asked) is recovered when
+//! a later SUCCESS of the same process, path and operation obtained at least that
+//! access; `unrecovered` per path counts the failures of keys never recovered.
+//! Compared on every fixture, every corpus CSV and generated files.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use common::*;
+use culprit::intent::{Access, access};
+use culprit::pathnorm;
+
+#[derive(Default)]
+struct KeyState {
+    denials: u64,
+    last_failure: usize,
+    last_cover: Option<usize>,
+}
+
+/// path key -> unrecovered count, by the reference rule, for ACCESS DENIED and MEDIA
+/// WRITE PROTECTED of every process.
+fn reference(path: &Path) -> HashMap<String, u64> {
+    let raw = std::fs::read(path).unwrap();
+    let mut text = Vec::new();
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut text)
+            .unwrap();
+    } else {
+        text = raw;
+    }
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&text);
+    // The separator the header uses most (`,`, `;` or TAB: exports and re-saves).
+    let head = &text[..text.iter().position(|&b| b == b'\n').unwrap_or(text.len())];
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| head.iter().filter(|b| *b == d).count())
+        .unwrap();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text);
+    let headers = rdr.headers().unwrap().clone();
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let (Some(pc), Some(oc), Some(pa), Some(rc)) = (
+        col("Process Name"),
+        col("Operation"),
+        col("Path"),
+        col("Result"),
+    ) else {
+        return HashMap::new();
+    };
+    let dc = col("Detail");
+    let mut keys: HashMap<(String, String, String, Access), KeyState> = HashMap::new();
+    let mut successes: Vec<(usize, String, String, String, Access)> = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let Ok(rec) = rec else { continue };
+        let get = |c: usize| rec.get(c).unwrap_or("");
+        let result = get(rc).trim();
+        let key = pathnorm::key(&pathnorm::normalize(get(pa)));
+        let process = get(pc).trim().to_lowercase();
+        let op = get(oc).trim().to_string();
+        let detail = dc.map_or("", get);
+        let asked = access(&op, detail);
+        let failure = matches!(result, "ACCESS DENIED" | "MEDIA WRITE PROTECTED")
+            || result.eq_ignore_ascii_case("0xC0000022")
+            || result.eq_ignore_ascii_case("0xC00000A2");
+        if failure {
+            let k = keys.entry((key, process, op, asked)).or_default();
+            k.denials += 1;
+            k.last_failure = i;
+        } else if result == "SUCCESS" {
+            successes.push((i, key, process, op, asked));
+        }
+    }
+    for (i, key, process, op, got) in successes {
+        for ((kp, kproc, kop, asked), st) in keys.iter_mut() {
+            if *kp == key && *kproc == process && *kop == op && got.covers(*asked) {
+                st.last_cover = Some(st.last_cover.map_or(i, |c: usize| c.max(i)));
+            }
+        }
+    }
+    let mut out: HashMap<String, u64> = HashMap::new();
+    for ((path, _, _, _), st) in keys {
+        let recovered = st.last_cover.is_some_and(|c| c > st.last_failure);
+        *out.entry(path).or_default() += if recovered { 0 } else { st.denials };
+    }
+    out
+}
+
+fn culprit_unrecovered(path: &Path, extra: &[&str]) -> HashMap<String, u64> {
+    let mut args = vec![path.to_str().unwrap(), "--all-processes", "--top", "0"];
+    args.extend_from_slice(extra);
+    let (_, r, err) = run_json(&args);
+    r["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{err}"))
+        .iter()
+        .map(|f| {
+            (
+                f["key"].as_str().unwrap().to_string(),
+                f["unrecovered"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn compare(path: &Path) {
+    let want = reference(path);
+    for mode in [&[][..], &["--no-mmap"][..], &["-j", "1"][..]] {
+        let got = culprit_unrecovered(path, mode);
+        assert_eq!(got, want, "{} {mode:?}", path.display());
+    }
+}
+
+#[test]
+fn fixtures_agree_with_the_reference() {
+    for dir in ["fixtures/procmon", "fixtures/tickets/rdp-install-denied"] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.to_string_lossy().to_lowercase();
+            if name.ends_with(".csv") || name.ends_with(".csv.gz") {
+                let (_, r, _) = run_json(&[p.to_str().unwrap()]);
+                if r["inputs"][0]["kind"] == "procmon-csv"
+                    && r["inputs"][0]["encoding"] != "utf-16le"
+                {
+                    compare(&p);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_corpus_agrees_with_the_reference() {
+    let Some(dir) = corpus("procmon") else { return };
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.to_string_lossy().to_lowercase();
+        if name.ends_with(".csv") || name.ends_with(".csv.gz") {
+            compare(&p);
+            n += 1;
+        }
+    }
+    assert!(n >= 10, "{n} corpus exports");
+}
+
+#[test]
+fn generated_files_agree_with_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    for (seed, all_columns) in [(1, false), (2, true)] {
+        let p = dir.path().join(format!("g{seed}.csv"));
+        let cfg = culprit::synth::Config {
+            target_bytes: 3 << 20,
+            seed,
+            all_columns,
+            ..culprit::synth::Config::default()
+        };
+        culprit::synth::write_procmon_csv(&mut std::fs::File::create(&p).unwrap(), &cfg).unwrap();
+        compare(&p);
+    }
+}
+
+#[test]
+fn a_success_spelled_differently_still_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("spellings.csv");
+    let h = "\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\",\"Result\",\"Detail\"";
+    let w = "Desired Access: Generic Write, Disposition: OverwriteIf";
+    let rows = [
+        format!(
+            "\"1\",\"mstsc.exe\",\"1\",\"CreateFile\",\"C:\\Users\\A\\Default.rdp\",\"ACCESS DENIED\",\"{w}\""
+        ),
+        format!(
+            "\"2\",\"MSTSC.EXE\",\"1\",\"CreateFile\",\"c:\\users\\a\\DEFAULT.RDP\",\"SUCCESS\",\"{w}\""
+        ),
+        format!(
+            "\"3\",\"mstsc.exe\",\"1\",\"CreateFile\",\"\\??\\C:\\Users\\A\\other.rdp\",\"ACCESS DENIED\",\"{w}\""
+        ),
+        format!(
+            "\"4\",\"mstsc.exe\",\"1\",\"CreateFile\",\"C:\\Users\\A\\other.rdp\",\"SUCCESS\",\"{w}\""
+        ),
+    ];
+    std::fs::write(&p, format!("{h}\r\n{}\r\n", rows.join("\r\n"))).unwrap();
+    compare(&p);
+    assert!(
+        reference(&p).values().all(|&u| u == 0),
+        "both recovered by the rule"
+    );
+}

@@ -25,7 +25,7 @@ fn parse_size(s: &str) -> Option<u64> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: gen-procmon SIZE OUT [--all-columns] [--seed N] [--pml]";
+    let usage = "usage: gen-procmon SIZE OUT [--all-columns] [--seed N] [--pml] [--hard]";
     let (Some(size), Some(out)) = (args.first().and_then(|s| parse_size(s)), args.get(1)) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -33,6 +33,7 @@ fn main() {
     let mut cfg = Config {
         target_bytes: size,
         all_columns: args.iter().any(|a| a == "--all-columns"),
+        hard: args.iter().any(|a| a == "--hard"),
         ..Config::default()
     };
     if let Some(i) = args.iter().position(|a| a == "--seed") {

@@ -154,12 +154,13 @@ fn the_corpus_agrees_with_the_reference() {
 #[test]
 fn generated_files_agree_with_the_reference() {
     let dir = tempfile::tempdir().unwrap();
-    for (seed, all_columns) in [(1, false), (2, true)] {
+    for (seed, all_columns, hard) in [(1, false, false), (2, true, false), (3, false, true)] {
         let p = dir.path().join(format!("g{seed}.csv"));
         let cfg = culprit::synth::Config {
             target_bytes: 3 << 20,
             seed,
             all_columns,
+            hard,
             ..culprit::synth::Config::default()
         };
         culprit::synth::write_procmon_csv(&mut std::fs::File::create(&p).unwrap(), &cfg).unwrap();
@@ -193,4 +194,27 @@ fn a_success_spelled_differently_still_recovers() {
         reference(&p).values().all(|&u| u == 0),
         "both recovered by the rule"
     );
+}
+
+#[test]
+fn the_hard_shape_keeps_its_planted_truth() {
+    use culprit::synth::hard;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("hard.csv");
+    let cfg = culprit::synth::Config {
+        target_bytes: 2 << 20,
+        hard: true,
+        ..culprit::synth::Config::default()
+    };
+    culprit::synth::write_procmon_csv(&mut std::fs::File::create(&p).unwrap(), &cfg).unwrap();
+    let got = culprit_unrecovered(&p, &[]);
+    for i in 0..hard::KEYS {
+        let (_, _, _, path, _) = hard::key(i);
+        let key = pathnorm::key(&pathnorm::normalize(&path));
+        let unrecovered = got
+            .get(&key)
+            .copied()
+            .unwrap_or_else(|| panic!("{path} found"));
+        assert_eq!(unrecovered == 0, hard::recovers(i), "{path}");
+    }
 }

@@ -7,6 +7,7 @@
 //! read-only denials, denials of other processes, and process names inside paths
 //! (`explorer.exe` opening `C:\Windows\System32\mstsc.exe`) that fool line-based grep.
 
+pub mod hard;
 pub mod pml;
 
 use std::io::{self, Write};
@@ -60,6 +61,8 @@ pub struct Config {
     /// Stop after this many rows even before `target_bytes` (to write the same rows
     /// as CSV and as PML).
     pub max_rows: Option<u64>,
+    /// Add the hard shape ([`hard`]): hundreds of refused keys, most never recovered.
+    pub hard: bool,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
             all_columns: false,
             plants: default_plants(),
             max_rows: None,
+            hard: false,
         }
     }
 }
@@ -317,12 +321,28 @@ pub fn generate(sink: &mut dyn Sink, cfg: &Config) -> io::Result<Truth> {
         .take(total_plants as usize);
     let mut since_plant = 0u64;
     let mut placed = 0u64;
+    // The hard shape's keys are all refused in the first rows.
+    let hard_tail = if cfg.hard {
+        for i in 0..hard::KEYS {
+            let (process, pid, op, path, detail) = hard::key(i);
+            w.row(process, pid, op, &path, "ACCESS DENIED", detail)?;
+        }
+        (0..hard::KEYS).filter(|&i| hard::recovers(i)).count() as u64
+    } else {
+        0
+    };
     // With `max_rows`, stop early enough that the unplaced plants still fit.
     while w.truth.bytes < cfg.target_bytes
         && cfg
             .max_rows
-            .is_none_or(|m| w.truth.rows + (total_plants - placed) + 1 < m)
+            .is_none_or(|m| w.truth.rows + (total_plants - placed) + 1 + hard_tail < m)
     {
+        // ...and refused again all along the file.
+        if cfg.hard && rng.below(hard::REPEAT_EVERY) == 0 {
+            let (process, pid, op, path, detail) = hard::key(rng.below(hard::KEYS as u64) as usize);
+            w.row(process, pid, op, &path, "ACCESS DENIED", detail)?;
+            continue;
+        }
         since_plant += 1;
         if since_plant >= every
             && let Some(p) = plant_queue.next()
@@ -409,6 +429,13 @@ pub fn generate(sink: &mut dyn Sink, cfg: &Config) -> io::Result<Truth> {
     // Plants not yet placed (a small target) go at the end.
     for p in plant_queue {
         w.row(p.process, p.pid, p.operation, p.path, p.result, p.detail)?;
+    }
+    // One in three hard keys finally gets its write, after its last refusal.
+    if cfg.hard {
+        for i in (0..hard::KEYS).filter(|&i| hard::recovers(i)) {
+            let (process, pid, op, path, detail) = hard::key(i);
+            w.row(process, pid, op, &path, "SUCCESS", detail)?;
+        }
     }
     // DISM gives up with the servicing code of the planted write protection.
     w.row(

@@ -491,3 +491,30 @@ fn standard_input_is_an_input() {
     assert_eq!(finding_verdicts(&r), finding_verdicts(&want));
     assert_eq!(r["inputs"][0]["path"], "<stdin>");
 }
+
+#[test]
+fn a_pml_inside_gzip_or_zip_reads_like_the_plain_capture() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, bytes) = synthetic_pml(dir.path(), "capture.pml");
+    let gz = dir.path().join("capture.pml.gz");
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    e.write_all(&bytes).unwrap();
+    e.finish().unwrap();
+    let z = dir.path().join("ticket.zip");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&z).unwrap());
+    w.start_file("Procmon.pml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    w.write_all(&bytes).unwrap();
+    w.finish().unwrap();
+    let (_, want, _) = run_json(&[plain.to_str().unwrap(), "--top", "0"]);
+    for p in [&gz, &z] {
+        let (code, r, err) = run_json(&[p.to_str().unwrap(), "--top", "0"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(finding_verdicts(&r), finding_verdicts(&want), "{p:?}");
+        assert_eq!(r["inputs"][0]["kind"], "procmon-pml");
+    }
+}

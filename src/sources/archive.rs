@@ -87,7 +87,8 @@ pub fn members(path: &Path) -> io::Result<(Vec<Member>, bool)> {
 /// Opens one member as a decompressing stream; returns it with its stored size.
 ///
 /// Stored and deflated members (what Windows' zip tools write) stream from the file
-/// with bounded memory; other methods are read through the zip crate into memory.
+/// with bounded memory; other methods go through the zip crate into an anonymous
+/// temporary file.
 pub fn open_member(path: &Path, m: &Member) -> io::Result<(Box<dyn Read + Send>, u64)> {
     if m.encrypted {
         return Err(io::Error::new(
@@ -112,14 +113,15 @@ pub fn open_member(path: &Path, m: &Member) -> io::Result<(Box<dyn Read + Send>,
             ))),
             stored,
         )),
+        // Other methods (Deflate64, ...) decompress through the zip crate into an
+        // anonymous temporary file, never into memory: a small member can expand to
+        // gigabytes.
         _ => {
             let mut archive = ZipArchive::new(File::open(path)?).map_err(zip_err)?;
-            let mut v = Vec::new();
-            archive
-                .by_index(m.index)
-                .map_err(zip_err)?
-                .read_to_end(&mut v)?;
-            Ok((Box::new(io::Cursor::new(v)), stored))
+            let mut spill = tempfile::tempfile()?;
+            io::copy(&mut archive.by_index(m.index).map_err(zip_err)?, &mut spill)?;
+            spill.seek(SeekFrom::Start(0))?;
+            Ok((Box::new(spill), stored))
         }
     }
 }

@@ -212,16 +212,24 @@ pub fn from_reader(raw: Box<dyn Read + Send>, disk_len: u64) -> io::Result<Opene
 }
 
 impl Opened {
-    /// The whole decoded content as one slice: the map itself, or (for a compressed or
-    /// unmapped input) everything read into memory. For formats that need random
-    /// access (PML).
+    /// The whole decoded content as one slice: the map itself, or (for a compressed,
+    /// archived or unmapped input) a map of an anonymous temporary copy. For formats
+    /// that need random access (PML).
     pub fn into_bytes(self) -> io::Result<Bytes> {
         match self.text {
             Text::Mapped { map, start } => Ok(Bytes::Mapped(map, start)),
+            // A compressed or archived capture is spilled to an anonymous temporary
+            // file and mapped: memory stays flat whatever its size.
             Text::Stream { mut reader, .. } => {
-                let mut v = Vec::new();
-                reader.read_to_end(&mut v)?;
-                Ok(Bytes::Owned(v))
+                let mut f = tempfile::tempfile()?;
+                let n = io::copy(&mut reader, &mut f)?;
+                if n == 0 {
+                    return Ok(Bytes::Owned(Vec::new()));
+                }
+                // SAFETY: the file is anonymous (unlinked) and private to this process:
+                // nothing else can truncate it under the map.
+                let map = unsafe { Mmap::map(&f)? };
+                Ok(Bytes::Mapped(map, 0))
             }
         }
     }

@@ -92,20 +92,32 @@ impl Prefilter {
         }
         let mut starts: Vec<usize> = Vec::new();
         let overlap = self.longest.saturating_sub(1);
+        // Per searcher, where its next search may start: after a hit the rest of that
+        // line is skipped (a line is wanted once), so a literal repeated along a very
+        // long line costs one hit, not one per occurrence.
+        let searchers = if self.ac.is_some() {
+            1
+        } else {
+            self.finders.len()
+        };
+        let mut resume = vec![0usize; searchers];
         let mut w = 0;
         while w < chunk.len() {
             let end = (w + WINDOW + overlap).min(chunk.len());
-            let window = &chunk[w..end];
-            let mut hit = |pos: usize| {
-                let abs = w + pos;
-                starts.push(memchr::memrchr(b'\n', &chunk[..abs]).map_or(0, |i| i + 1));
-            };
-            match &self.ac {
-                Some(ac) => ac.find_iter(window).for_each(|m| hit(m.start())),
-                None => self
-                    .finders
-                    .iter()
-                    .for_each(|f| f.find_iter(window).for_each(&mut hit)),
+            for (s, next) in resume.iter_mut().enumerate() {
+                let mut at = (*next).max(w);
+                while at < end {
+                    let hay = &chunk[at..end];
+                    let found = match &self.ac {
+                        Some(ac) => ac.find(hay).map(|m| m.start()),
+                        None => self.finders[s].find(hay),
+                    };
+                    let Some(pos) = found else { break };
+                    let abs = at + pos;
+                    starts.push(memchr::memrchr(b'\n', &chunk[..abs]).map_or(0, |i| i + 1));
+                    at = memchr::memchr(b'\n', &chunk[abs..]).map_or(chunk.len(), |i| abs + i + 1);
+                }
+                *next = at;
             }
             w += WINDOW;
         }
@@ -153,6 +165,20 @@ mod tests {
             found(&p, b"a/DEFAULT.rdp\nno\nc:/default.rdp"),
             vec![b"a/DEFAULT.rdp".to_vec(), b"c:/default.rdp".to_vec()]
         );
+    }
+
+    #[test]
+    fn a_literal_repeated_along_a_long_line_is_one_hit() {
+        let mut chunk = b"x\n".to_vec();
+        chunk.extend(std::iter::repeat_n(b'a', 3 * WINDOW));
+        chunk.extend_from_slice(b"\nyaa\nz");
+        for p in [Prefilter::new(&["aaaa"]), Prefilter::caseless(&["AAAA"])] {
+            let lines = found(&p, &chunk);
+            assert_eq!(lines.len(), 1);
+            assert_eq!(lines[0].len(), 3 * WINDOW);
+        }
+        let p = Prefilter::new(&["aa"]);
+        assert_eq!(found(&p, &chunk).len(), 2, "the short line too");
     }
 
     #[test]

@@ -95,9 +95,21 @@ pub fn tail(key: &str) -> Option<String> {
     if key.len() - start < MIN_NEEDLE {
         start = 0;
     }
-    let needle = &key[start..];
+    let mut needle = &key[start..];
+    // The end of a long component is as distinctive as all of it, and a short needle
+    // keeps the automaton and the search windows small (a 4 MB path stays cheap).
+    if needle.len() > MAX_NEEDLE {
+        let mut cut = needle.len() - MAX_NEEDLE;
+        while !needle.is_char_boundary(cut) {
+            cut += 1;
+        }
+        needle = &needle[cut..];
+    }
     (needle.len() >= 3 && !needle.contains('"')).then(|| needle.to_string())
 }
+
+/// Longest search needle.
+const MAX_NEEDLE: usize = 48;
 
 /// Shortest search needle (shorter ones would hit on most lines).
 const MIN_NEEDLE: usize = 6;
@@ -357,6 +369,8 @@ mod tests {
         assert_eq!(tail("ab"), None);
         assert_eq!(tail("c:\\a\"b\\file.txt").as_deref(), Some("\\file.txt"));
         assert_eq!(tail("c:\\a\"b.txt"), None);
+        let long = format!("c:\\{}", "a".repeat(1000));
+        assert_eq!(tail(&long).map(|t| t.len()), Some(MAX_NEEDLE));
     }
 
     #[test]

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::Path;
 
 use common::*;
@@ -27,16 +26,8 @@ struct Count {
 
 /// Independent count: the whole file through `csv::Reader`.
 fn count(path: &Path) -> Count {
-    let raw = std::fs::read(path).unwrap();
-    let mut text = Vec::new();
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut text)
-            .unwrap();
-    } else {
-        text = raw;
-    }
-    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&text);
+    let text = plain_text(path);
+    let text = &text[..];
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text);
     let headers = rdr.headers().unwrap().clone();
     let col = |n: &str| headers.iter().position(|h| h == n).unwrap();

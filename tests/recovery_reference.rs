@@ -8,7 +8,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 
 use common::*;
@@ -25,16 +24,8 @@ struct KeyState {
 /// path key -> unrecovered count, by the reference rule, for ACCESS DENIED and MEDIA
 /// WRITE PROTECTED of every process.
 fn reference(path: &Path) -> HashMap<String, u64> {
-    let raw = std::fs::read(path).unwrap();
-    let mut text = Vec::new();
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut text)
-            .unwrap();
-    } else {
-        text = raw;
-    }
-    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&text);
+    let text = plain_text(path);
+    let text = &text[..];
     // The separator the header uses most (`,`, `;` or TAB: exports and re-saves).
     let head = &text[..text.iter().position(|&b| b == b'\n').unwrap_or(text.len())];
     let delimiter = [b',', b';', b'\t']

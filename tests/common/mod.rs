@@ -105,3 +105,22 @@ pub fn finding_verdicts(report: &Value) -> Vec<(String, u64, u64, String)> {
         .map(|((p, c, u), f)| (p, c, u, f["verdict"].as_str().unwrap().to_string()))
         .collect()
 }
+
+/// A file's bytes, gunzipped when gzipped, without a UTF-8 BOM: what an independent
+/// reference reads (never through culprit's own opening code).
+pub fn plain_text(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let raw = std::fs::read(path).unwrap();
+    let mut text = Vec::new();
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut text)
+            .unwrap();
+    } else {
+        text = raw;
+    }
+    match text.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => text,
+    }
+}

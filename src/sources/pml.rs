@@ -426,7 +426,7 @@ pub fn scan(
                         &key,
                         &process,
                         &op,
-                        recovery::granted(&op, &detail),
+                        crate::intent::access(&op, &detail),
                         i as u64,
                     ));
                 }

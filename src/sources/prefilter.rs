@@ -23,17 +23,31 @@ pub struct Prefilter {
 impl Prefilter {
     /// Builds a prefilter from literals (empty literals are ignored).
     pub fn new<S: AsRef<[u8]>>(literals: &[S]) -> Prefilter {
+        Self::build(literals, false)
+    }
+
+    /// A prefilter whose literals match in any ASCII case (one automaton).
+    pub fn caseless<S: AsRef<[u8]>>(literals: &[S]) -> Prefilter {
+        Self::build(literals, true)
+    }
+
+    fn build<S: AsRef<[u8]>>(literals: &[S], caseless: bool) -> Prefilter {
         let mut lits: Vec<Vec<u8>> = literals
             .iter()
             .map(|l| l.as_ref().to_vec())
             .filter(|l| !l.is_empty())
             .collect();
+        if caseless {
+            lits.iter_mut().for_each(|l| l.make_ascii_lowercase());
+        }
         lits.sort();
         lits.dedup();
         let longest = lits.iter().map(Vec::len).max().unwrap_or(0);
-        if lits.len() > MAX_FINDERS {
+        // memmem finders are case-sensitive: a caseless set always uses the automaton.
+        if lits.len() > MAX_FINDERS || (caseless && !lits.is_empty()) {
             let ac = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostFirst)
+                .ascii_case_insensitive(caseless)
                 .build(&lits)
                 .expect("literals form a valid automaton");
             return Prefilter {
@@ -45,35 +59,6 @@ impl Prefilter {
         Prefilter {
             finders: lits.iter().map(|l| Finder::new(l).into_owned()).collect(),
             ac: None,
-            longest,
-        }
-    }
-
-    /// A prefilter whose literals match in any ASCII case (one automaton).
-    pub fn caseless<S: AsRef<[u8]>>(literals: &[S]) -> Prefilter {
-        let mut lits: Vec<Vec<u8>> = literals
-            .iter()
-            .map(|l| l.as_ref().to_ascii_lowercase())
-            .filter(|l| !l.is_empty())
-            .collect();
-        lits.sort();
-        lits.dedup();
-        let longest = lits.iter().map(Vec::len).max().unwrap_or(0);
-        if lits.is_empty() {
-            return Prefilter {
-                finders: Vec::new(),
-                ac: None,
-                longest,
-            };
-        }
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .ascii_case_insensitive(true)
-            .build(&lits)
-            .expect("literals form a valid automaton");
-        Prefilter {
-            finders: Vec::new(),
-            ac: Some(ac),
             longest,
         }
     }

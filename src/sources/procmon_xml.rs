@@ -206,7 +206,7 @@ pub fn scan<R: Read>(
                                     pair.1,
                                 );
                                 if let Some(states) = keys.get_mut(&key) {
-                                    let got = recovery::granted(operation, get("Detail"));
+                                    let got = intent::access(operation, get("Detail"));
                                     for (asked, r) in states.iter_mut() {
                                         *r |= got.covers(*asked);
                                     }

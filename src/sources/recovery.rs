@@ -149,11 +149,6 @@ pub fn recovers(
         .collect()
 }
 
-/// What a SUCCESS obtained, from its operation and Detail.
-pub fn granted(operation: &str, detail: &str) -> Access {
-    intent::access(operation, detail)
-}
-
 /// Sets each path's unrecovered count (the failures of keys that never recovered) and
 /// drops the per-file recovery state.
 pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
@@ -315,7 +310,7 @@ pub fn resolve(
                                 &key,
                                 &process,
                                 &op,
-                                granted(&op, &detail),
+                                intent::access(&op, &detail),
                                 block_base + ls as u64,
                             ));
                         }

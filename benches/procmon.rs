@@ -12,8 +12,8 @@ use culprit::discover::Input;
 use culprit::filter::Filter;
 use culprit::progress::NoProgress;
 use culprit::scan::{ScanOptions, scan_with};
-use culprit::sources::prefilter::Prefilter;
-use culprit::sources::record::LineParser;
+use culprit::sources::io::prefilter::Prefilter;
+use culprit::sources::procmon::record::LineParser;
 use culprit::synth::pml::write_procmon_pml;
 use culprit::synth::{Config, write_procmon_csv};
 

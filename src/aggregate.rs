@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::codes::{Code, StatusClass};
 use crate::intent::{Access, access};
-use crate::model::{Event, Moment, ProcessExit};
+use crate::model::{Event, Families, Moment, ProcessExit};
 use crate::pathnorm::{self, PathKind};
 use crate::tally::Tally;
 use crate::twins::Signatures;
@@ -91,6 +91,8 @@ pub struct PathAgg {
     /// Lower-case process name -> (display spelling, count).
     pub processes: Tally<String, (String, u64)>,
     pub inputs: Tally<u32>,
+    /// The source families that reported it (agreement across families ranks it up).
+    pub families: Families,
     pub first: Option<Occurrence>,
     pub last: Option<Occurrence>,
     pub samples: Vec<Sample>,
@@ -153,6 +155,7 @@ impl Aggregate {
             v.1 += 1;
         }
         p.inputs.add(&ev.input, 1);
+        p.families = p.families.with(ev.family);
         let occ = Occurrence {
             input: ev.input,
             line: ev.line,
@@ -267,6 +270,7 @@ impl PathAgg {
         self.operations.absorb_counts(q.operations);
         self.processes.absorb(q.processes, |a, b| a.1 += b.1);
         self.inputs.absorb_counts(q.inputs);
+        self.families = self.families.union(q.families);
         self.first = pick(self.first.take(), q.first, true);
         self.last = pick(self.last.take(), q.last, false);
         for s in q.samples {
@@ -305,7 +309,7 @@ fn pick(a: Option<Occurrence>, b: Option<Occurrence>, earliest: bool) -> Option<
     match (a, b) {
         (Some(a), Some(b)) => {
             let b_first = match (a.time.absolute_ns(), b.time.absolute_ns()) {
-                (Some(x), Some(y)) if a.input != b.input => y < x,
+                (Some(x), Some(y)) if a.input != b.input && a.time.utc == b.time.utc => y < x,
                 _ => false,
             };
             Some(if b_first == earliest { b } else { a })
@@ -328,6 +332,7 @@ mod tests {
 
     fn ev(line: u64, path: &str, process: &str, op: &str) -> Event<'static> {
         Event {
+            family: crate::model::Family::Procmon,
             input: 0,
             line,
             offset: line * 10,

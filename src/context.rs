@@ -303,6 +303,7 @@ mod tests {
             text: String::new(),
             time_of_day_ns: Some(ns),
             date,
+            ..Moment::default()
         };
         assert_eq!(
             seconds_between(&m(1_000_000_000, None), &m(1_500_000_000, None)),

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::sources::archive::{self, Member};
+use crate::sources::io::archive::{self, Member};
 
 /// One log to read: a file, or a file inside a zip archive.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -544,6 +544,7 @@ mod tests {
             text: text.into(),
             time_of_day_ns: crate::timefmt::time_of_day_ns(text),
             date,
+            ..Moment::default()
         };
         let w = TimeWindow {
             since: Some(TimeBound::parse("07:15:31").unwrap()),

@@ -7,12 +7,69 @@ use std::borrow::Cow;
 
 use crate::codes::{Code, StatusClass};
 
+/// The family of sources an event came from: what "agreement across sources" counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// Process Monitor captures and exports.
+    Procmon,
+    /// Windows event logs.
+    Evtx,
+}
+
+impl Family {
+    /// Every family, in report order.
+    pub const ALL: [Family; 2] = [Family::Procmon, Family::Evtx];
+
+    /// The name reports use (`procmon`, `evtx`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Procmon => "procmon",
+            Family::Evtx => "evtx",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// A set of [`Family`] values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Families(u8);
+
+impl Families {
+    pub fn with(self, f: Family) -> Families {
+        Families(self.0 | f.bit())
+    }
+    pub fn union(self, o: Families) -> Families {
+        Families(self.0 | o.0)
+    }
+    pub fn contains(self, f: Family) -> bool {
+        self.0 & f.bit() != 0
+    }
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// The families in report order.
+    pub fn iter(self) -> impl Iterator<Item = Family> {
+        Family::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+}
+
 /// One failure record as a source saw it.
 #[derive(Debug, Clone)]
 pub struct Event<'a> {
     /// Index of the input (file) in the scan's sorted input list.
     pub input: u32,
-    /// 1-based line (record) number in the decoded input.
+    /// Which family of sources it came from.
+    pub family: Family,
+    /// Where it is in its input, in the input format's own unit
+    /// ([`crate::sources::Origin`]): 1-based line, 1-based event number, or the
+    /// EVTX record id.
     pub line: u64,
     /// Byte offset of the record in the decoded input (orders records exactly).
     pub offset: u64,
@@ -40,7 +97,9 @@ pub struct Event<'a> {
 ///
 /// Procmon's `Time of Day` follows the capturing machine's locale and carries no date;
 /// `Date & Time` (optional column) adds a date with second precision. Nothing here
-/// invents a time zone: these are the capturing machine's local times.
+/// invents a time zone: those are the capturing machine's local times (`utc` false).
+/// PML and EVTX store UTC FILETIMEs (`utc` true). A local and a UTC time are never
+/// compared with each other.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Moment {
     /// The original text, for display (`7:19:37.0147934 AM`).
@@ -49,6 +108,8 @@ pub struct Moment {
     pub time_of_day_ns: Option<u64>,
     /// Calendar date (year, month, day), when a date column parsed unambiguously.
     pub date: Option<(i32, u8, u8)>,
+    /// The time is UTC (PML, EVTX), not the capturing machine's local time.
+    pub utc: bool,
 }
 
 impl Moment {
@@ -151,6 +212,7 @@ mod tests {
             text: "x".into(),
             time_of_day_ns: Some(25_507_023_672_900),
             date: None,
+            utc: false,
         };
         assert_eq!(m.iso_local(), None);
         m.date = Some((2020, 7, 31));

@@ -10,10 +10,11 @@ use crate::aggregate::Aggregate;
 use crate::discover::Input;
 use crate::error::SourceError;
 use crate::filter::Filter;
+use crate::model::Family;
 use crate::progress::Progress;
-use crate::sources::open;
-use crate::sources::procmon_csv::{self, FileScan, Header, ProcmonCsv};
-use crate::sources::{archive, pml, procmon_xml};
+use crate::sources::io::archive;
+use crate::sources::io::open;
+use crate::sources::{self, FileScan, Prepared, Reading};
 use crate::twins::{self, Signatures};
 
 /// What became of one input.
@@ -44,8 +45,13 @@ impl InputStatus {
 pub struct InputSummary {
     pub path: String,
     pub status: InputStatus,
-    /// `procmon-csv`, or null when unrecognised.
+    /// The format read (`procmon-csv`, `procmon-pml`, `procmon-xml`, `evtx`), or null
+    /// when unrecognised.
     pub kind: Option<&'static str>,
+    /// Its source family (`procmon`, `evtx`).
+    pub family: Option<Family>,
+    /// What its record numbers count: `line`, `event` or `record` (EVTX record id).
+    pub origin: Option<&'static str>,
     pub encoding: Option<&'static str>,
     pub gzip: bool,
     pub bytes: u64,
@@ -126,9 +132,7 @@ fn describe_other(head: &[u8]) -> &'static str {
     {
         return why;
     }
-    if head.starts_with(b"ElfFile\0") {
-        "an EVTX event log; event logs are not read yet"
-    } else if head.starts_with(b"PK\x05\x06") {
+    if head.starts_with(b"PK\x05\x06") {
         "an empty zip archive (no files inside)"
     } else if head.starts_with(b"PK\x03\x04") {
         "a zip archive inside an archive; unpack the outer one and scan the folder"
@@ -144,6 +148,8 @@ fn summary(input: &Input) -> InputSummary {
         path: input.display(),
         status: InputStatus::Ok,
         kind: None,
+        family: None,
+        origin: None,
         encoding: None,
         gzip: false,
         bytes: 0,
@@ -175,12 +181,12 @@ pub fn open_input(input: &Input, mmap: bool) -> std::io::Result<open::Opened> {
 fn guarded(
     input: &Input,
     index: u32,
-    procmon: &ProcmonCsv<'_>,
+    prepared: &Prepared<'_>,
     mmap: bool,
     progress: &dyn Progress,
 ) -> (InputSummary, Aggregate) {
     let run = std::panic::AssertUnwindSafe(|| {
-        let (mut s, agg) = scan_one(input, index, procmon, mmap, progress);
+        let (mut s, agg) = scan_one(input, index, prepared, mmap, progress);
         changed_while_read(input, &mut s);
         (s, agg)
     });
@@ -203,7 +209,7 @@ fn guarded(
 fn scan_one(
     input: &Input,
     index: u32,
-    procmon: &ProcmonCsv<'_>,
+    prepared: &Prepared<'_>,
     mmap: bool,
     progress: &dyn Progress,
 ) -> (InputSummary, Aggregate) {
@@ -211,15 +217,21 @@ fn scan_one(
     // Errors name the input as reports do (`ticket.zip!member` inside archives).
     let name = PathBuf::from(input.display());
     if input.piped {
-        return scan_piped(input, s, &name, index, procmon, mmap, progress);
+        return scan_piped(input, s, &name, index, prepared, mmap, progress);
     }
     let opened = match open_input(input, mmap) {
         Ok(o) => o,
         Err(source) => return failed(s, SourceError::Open { path: name, source }),
     };
     let reopen = || open_input(input, mmap);
-    let ctx = Reading::of(input, &name, index, procmon, progress, &reopen);
-    scan_opened(s, opened, &ctx)
+    let ctx = Reading {
+        name: &name,
+        index,
+        prepared,
+        progress,
+        reopen: &reopen,
+    };
+    scan_opened(s, opened, &ctx, input.explicit)
 }
 
 /// A pipe, FIFO or standard input is read exactly once: copied as it streams in to an
@@ -231,7 +243,7 @@ fn scan_piped(
     s: InputSummary,
     name: &std::path::Path,
     index: u32,
-    procmon: &ProcmonCsv<'_>,
+    prepared: &Prepared<'_>,
     mmap: bool,
     progress: &dyn Progress,
 ) -> (InputSummary, Aggregate) {
@@ -258,41 +270,14 @@ fn scan_piped(
         Ok(o) => o,
         Err(source) => return failed(s, open_error(source)),
     };
-    let ctx = Reading::of(input, name, index, procmon, progress, &reopen);
-    scan_opened(s, opened, &ctx)
-}
-
-/// What reading one opened input needs besides the input itself.
-struct Reading<'a> {
-    /// How errors and reports name the input.
-    name: &'a std::path::Path,
-    /// Named on the command line: an unknown kind is an error, not a note.
-    explicit: bool,
-    index: u32,
-    procmon: &'a ProcmonCsv<'a>,
-    progress: &'a dyn Progress,
-    /// Opens the same input again (the CSV recovery pass).
-    reopen: &'a (dyn Fn() -> std::io::Result<open::Opened> + Sync),
-}
-
-impl<'a> Reading<'a> {
-    fn of(
-        input: &Input,
-        name: &'a std::path::Path,
-        index: u32,
-        procmon: &'a ProcmonCsv<'a>,
-        progress: &'a dyn Progress,
-        reopen: &'a (dyn Fn() -> std::io::Result<open::Opened> + Sync),
-    ) -> Reading<'a> {
-        Reading {
-            name,
-            explicit: input.explicit,
-            index,
-            procmon,
-            progress,
-            reopen,
-        }
-    }
+    let ctx = Reading {
+        name,
+        index,
+        prepared,
+        progress,
+        reopen: &reopen,
+    };
+    scan_opened(s, opened, &ctx, input.explicit)
 }
 
 fn failed(mut s: InputSummary, e: SourceError) -> (InputSummary, Aggregate) {
@@ -301,65 +286,31 @@ fn failed(mut s: InputSummary, e: SourceError) -> (InputSummary, Aggregate) {
     (s, Aggregate::default())
 }
 
-/// Reads one opened input through the source its content calls for.
+/// Reads one opened input through the format its first bytes call for.
 fn scan_opened(
     mut s: InputSummary,
     opened: open::Opened,
     r: &Reading<'_>,
+    explicit: bool,
 ) -> (InputSummary, Aggregate) {
-    let name = r.name.to_path_buf();
-    let (procmon, progress, index) = (r.procmon, r.progress, r.index);
     s.bytes = opened.disk_len;
     s.encoding = Some(opened.encoding);
     s.gzip = opened.gzip;
-    if opened.head.starts_with(b"PML_") {
-        s.kind = Some("procmon-pml");
-        let scanned = match opened.into_bytes() {
-            Ok(bytes) => pml::scan(&name, &bytes, procmon.filter(), index, progress),
-            Err(source) => return failed(s, SourceError::Open { path: name, source }),
-        };
-        return finish(s, scanned);
+    if let Some(format) = sources::recognise(&opened.head) {
+        s.kind = Some(format.kind);
+        s.family = Some(format.family);
+        s.origin = Some(format.origin.as_str());
+        return finish(s, (format.read)(opened, r));
     }
-    if procmon_xml::is_procmon_xml(&opened.head) {
-        s.kind = Some("procmon-xml");
-        let scanned = procmon_xml::scan(
-            &name,
-            opened.into_reader(),
-            procmon.filter(),
-            index,
-            progress,
-        );
-        return finish(s, scanned);
-    }
-    match procmon_csv::parse_header(procmon_csv::header_line(&opened.head)) {
-        Header::Procmon(cols) => {
-            s.kind = Some("procmon-csv");
-            let scanned = procmon.scan(&name, opened, &cols, index, progress, r.reopen);
-            finish(s, scanned)
-        }
-        Header::Missing { column, found } => {
-            progress.advance(s.bytes);
-            s.kind = Some("procmon-csv");
-            failed(
-                s,
-                SourceError::MissingColumn {
-                    path: name,
-                    column,
-                    found,
-                },
-            )
-        }
-        Header::Other => {
-            progress.advance(s.bytes);
-            let why = describe_other(&opened.head).to_string();
-            if r.explicit {
-                failed(s, SourceError::Unrecognised { path: name, why })
-            } else {
-                s.status = InputStatus::Skipped;
-                s.message = Some(why);
-                (s, Aggregate::default())
-            }
-        }
+    r.progress.advance(s.bytes);
+    let why = describe_other(&opened.head).to_string();
+    if explicit {
+        let path = r.name.to_path_buf();
+        failed(s, SourceError::Unrecognised { path, why })
+    } else {
+        s.status = InputStatus::Skipped;
+        s.message = Some(why);
+        (s, Aggregate::default())
     }
 }
 
@@ -367,7 +318,7 @@ fn scan_opened(
 /// gzip, any text encoding, Procmon CSV, XML or PML. For fuzzing and for callers
 /// that already hold the bytes.
 pub fn scan_bytes(name: &str, bytes: &[u8], filter: &Filter) -> (InputSummary, Aggregate) {
-    let procmon = ProcmonCsv::new(filter);
+    let prepared = Prepared::new(filter, crate::sources::io::chunks::CHUNK);
     let input = Input::file(name, true);
     let s = summary(&input);
     let len = bytes.len() as u64;
@@ -381,13 +332,12 @@ pub fn scan_bytes(name: &str, bytes: &[u8], filter: &Filter) -> (InputSummary, A
     };
     let ctx = Reading {
         name: std::path::Path::new(name),
-        explicit: true,
         index: 0,
-        procmon: &procmon,
+        prepared: &prepared,
         progress: &crate::progress::NoProgress,
         reopen: &reopen,
     };
-    scan_opened(s, opened, &ctx)
+    scan_opened(s, opened, &ctx, true)
 }
 
 /// How to read inputs.
@@ -403,7 +353,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             mmap: true,
-            chunk: crate::sources::chunks::CHUNK,
+            chunk: crate::sources::io::chunks::CHUNK,
         }
     }
 }
@@ -435,7 +385,11 @@ fn finish(mut s: InputSummary, r: FileScan) -> (InputSummary, Aggregate) {
     s.other_processes = r.stats.others;
     s.untimed = r.agg.untimed;
     s.undated = r.agg.undated;
-    s.first_bad_row = r.stats.first_bad.map(|(l, why)| format!("line {l}: {why}"));
+    let unit = s.origin.unwrap_or("line");
+    s.first_bad_row = r
+        .stats
+        .first_bad
+        .map(|(l, why)| format!("{unit} {l}: {why}"));
     if let Some(e) = r.error {
         s.status = InputStatus::Failed;
         s.message = Some(e.to_string());
@@ -455,7 +409,7 @@ pub fn scan_with(
     options: ScanOptions,
     progress: &dyn Progress,
 ) -> ScanOutcome {
-    let procmon = ProcmonCsv::with_options(filter, options.chunk);
+    let prepared = Prepared::new(filter, options.chunk);
     // The whole total is known before the first byte: files by their size, archive
     // members by their stored size (what progress counts), so the ETA holds from the
     // start. Pipes add what they copied once they are read.
@@ -471,10 +425,11 @@ pub fn scan_with(
     let results: Vec<(InputSummary, Aggregate)> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| guarded(input, i as u32, &procmon, options.mmap, progress))
+        .map(|(i, input)| guarded(input, i as u32, &prepared, options.mmap, progress))
         .collect();
     // One capture, one source: twins are counted once, under the kept input.
     let sigs: Vec<&Signatures> = results.iter().map(|(_, a)| &a.signatures).collect();
+    // Twins are Procmon exports of one capture: the PML is kept, then the XML.
     let prefer: Vec<u8> = results
         .iter()
         .map(|(s, _)| match s.kind {

@@ -141,6 +141,7 @@ pub fn filetime_moment(ft: u64) -> crate::model::Moment {
         text,
         time_of_day_ns: Some(tod_ticks * 100),
         date: Some((y, m, d)),
+        utc: true,
     }
 }
 

@@ -4,8 +4,8 @@ use culprit::discover::Input;
 use culprit::filter::{Filter, ProcessSet, StatusSelection};
 use culprit::progress::NoProgress;
 use culprit::scan::{ScanOptions, scan_with};
-use culprit::sources::procmon_csv::parse_header;
-use culprit::sources::record::LineParser;
+use culprit::sources::procmon::csv::parse_header;
+use culprit::sources::procmon::record::LineParser;
 use culprit::{codes, intent, pathnorm, timefmt};
 use proptest::prelude::*;
 

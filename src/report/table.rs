@@ -69,15 +69,14 @@ fn why(f: &Finding) -> String {
 /// Where a record is: `file:line` for text logs, `file event N` for PML and XML,
 /// whose records are events, not lines.
 fn at(r: &Report, input: &str, n: u64) -> String {
-    let events = r
+    let unit = r
         .inputs
         .iter()
         .find(|i| i.path == input)
-        .is_some_and(|i| matches!(i.kind, Some("procmon-pml" | "procmon-xml")));
-    if events {
-        format!("{input} event {n}")
-    } else {
-        format!("{input}:{n}")
+        .and_then(|i| i.origin);
+    match unit {
+        Some(unit @ ("event" | "record")) => format!("{input} {unit} {n}"),
+        _ => format!("{input}:{n}"),
     }
 }
 

@@ -356,7 +356,7 @@ pub fn generate(sink: &mut dyn Sink, cfg: &Config) -> io::Result<Truth> {
         match rng.below(1000) {
             // Harmless: a write open refused, then the same write open succeeding (a
             // retry once a scanner let go). A read-only open after it would not recover
-            // the write (see `sources::recovery`).
+            // the write (see `sources::procmon::recovery`).
             0..=2 => {
                 let path = *rng.pick(FILES);
                 w.row(

@@ -113,7 +113,7 @@ fn details(r: &Row<'_>) -> (u32, u16, Vec<u8>) {
             } else {
                 0x8000_0000
             };
-            let disposition = crate::sources::pml_names::DISPOSITIONS
+            let disposition = crate::sources::procmon::pml_names::DISPOSITIONS
                 .iter()
                 .position(|d| Some(*d) == field(r.detail, "Disposition"))
                 .unwrap_or(1) as u32;

@@ -15,9 +15,6 @@ use std::path::Path;
 
 use csv::ByteRecord;
 
-use super::chunks::{self, Body};
-use super::open::{Opened, Text};
-use super::prefilter::Prefilter;
 use super::record::LineParser;
 use super::recovery;
 use crate::aggregate::Aggregate;
@@ -26,6 +23,10 @@ use crate::error::SourceError;
 use crate::filter::Filter;
 use crate::model::{Event, Moment, ProcessExit, exit_status};
 use crate::progress::Progress;
+use crate::sources::io::chunks::{self, Body};
+use crate::sources::io::open::{Opened, Text};
+use crate::sources::io::prefilter::Prefilter;
+pub use crate::sources::{FileScan, Stats};
 use crate::timefmt;
 
 /// The operation whose Detail carries a process's exit status.
@@ -153,30 +154,6 @@ pub fn parse_header(line: &[u8]) -> Header {
         fields: names.len(),
         delimiter,
     })
-}
-
-/// Counters of one input.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Data lines after the header.
-    pub rows: u64,
-    /// Candidate records that could not be parsed (too few fields).
-    pub bad_rows: u64,
-    /// Records kept by the filter.
-    pub matches: u64,
-    /// The first bad record: line and reason.
-    pub first_bad: Option<(u64, String)>,
-    /// Records with a selected status from processes outside the process filter
-    /// (what `--all-processes` would add).
-    pub others: u64,
-}
-
-/// The outcome of reading one file: what was read, and why it stopped if it did.
-#[derive(Default)]
-pub struct FileScan {
-    pub agg: Aggregate,
-    pub stats: Stats,
-    pub error: Option<SourceError>,
 }
 
 /// A Procmon CSV scanner, built once per scan and shared by every file.
@@ -337,6 +314,7 @@ impl<'f> ProcmonCsv<'f> {
             time_of_day_ns: timefmt::time_of_day_ns(time_text)
                 .or_else(|| timefmt::time_of_day_ns(date_text.split_once(' ').map_or("", |x| x.1))),
             date: timefmt::date_ymd(date_text),
+            utc: false,
             text: if time_text.is_empty() {
                 date_text.to_string()
             } else {
@@ -367,6 +345,7 @@ impl<'f> ProcmonCsv<'f> {
             return None;
         }
         Some(Event {
+            family: crate::model::Family::Procmon,
             input,
             line,
             offset,

@@ -21,11 +21,11 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::csv::FileScan;
 use super::pml_event::{
     Ctx, describe, hosts_and_ports, name_from_process_start, raw_event, u32_at, u64_at, utf16,
 };
 use super::pml_names as names;
-use super::procmon_csv::FileScan;
 use super::recovery;
 use crate::aggregate::Aggregate;
 use crate::codes::{self, Code};
@@ -347,6 +347,7 @@ pub fn scan(
                 let p = proc_of(r.process);
                 let (op, path, detail) = describe(&r, &ctx);
                 agg.add(&Event {
+                    family: crate::model::Family::Procmon,
                     input,
                     line: i as u64 + 1,
                     offset: i as u64,

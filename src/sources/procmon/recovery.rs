@@ -15,15 +15,15 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::chunks::{self, Body};
-use super::prefilter::Prefilter;
-use super::procmon_csv::{Columns, with_body};
+use super::csv::{Columns, with_body};
 use super::record::LineParser;
 use crate::aggregate::{Aggregate, KeyState};
 use crate::codes;
 use crate::intent::{self, Access};
 use crate::pathnorm;
 use crate::progress::Progress;
+use crate::sources::io::chunks::{self, Body};
+use crate::sources::io::prefilter::Prefilter;
 
 /// Up to this many open keys, the recovery automaton is rebuilt whenever its key set
 /// changes; past it, only when half of its keys have recovered.
@@ -198,7 +198,7 @@ pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
 /// Runs the recovery pass over the input (opened again with `reopen`). A failure to re-read leaves
 /// every key unrecovered.
 pub fn resolve(
-    reopen: &(dyn Fn() -> std::io::Result<super::open::Opened> + Sync),
+    reopen: &(dyn Fn() -> std::io::Result<crate::sources::io::open::Opened> + Sync),
     cols: &Columns,
     keys: &mut [Key],
     progress: &dyn Progress,

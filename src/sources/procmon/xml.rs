@@ -14,7 +14,7 @@ use std::path::Path;
 use quick_xml::Reader;
 use quick_xml::events::Event as Xml;
 
-use super::procmon_csv::{FileScan, PROCESS_EXIT};
+use super::csv::{FileScan, PROCESS_EXIT};
 use super::recovery;
 use crate::codes::{self, Code};
 use crate::error::SourceError;
@@ -183,6 +183,7 @@ pub fn scan<R: Read>(
                                     text: time_text.to_string(),
                                     time_of_day_ns: timefmt::time_of_day_ns(time_text),
                                     date: timefmt::date_ymd(get("Date_&_Time")),
+                                    utc: false,
                                 };
                                 if filter.window.contains(&time) {
                                     scan.agg.add_exit(ProcessExit {
@@ -224,6 +225,7 @@ pub fn scan<R: Read>(
                         let time_text = get("Time_of_Day");
                         let date_text = get("Date_&_Time");
                         let ev = Event {
+                            family: crate::model::Family::Procmon,
                             input,
                             line: events,
                             offset: events,
@@ -239,6 +241,7 @@ pub fn scan<R: Read>(
                                 text: time_text.to_string(),
                                 time_of_day_ns: timefmt::time_of_day_ns(time_text),
                                 date: timefmt::date_ymd(date_text),
+                                utc: false,
                             },
                         };
                         if !filter.window.contains(&ev.time) {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::codes::{Code, StatusClass};
 use crate::intent::{Access, access};
-use crate::model::{Event, Families, Moment, ProcessExit};
+use crate::model::{Event, Families, Moment, Note, NoteKind, ProcessExit};
 use crate::pathnorm::{self, PathKind};
 use crate::tally::Tally;
 use crate::twins::Signatures;
@@ -20,6 +20,19 @@ pub const SAMPLES_PER_PATH: usize = 3;
 const DETAIL_MAX: usize = 240;
 /// Most process exits kept per scan (a hostile log cannot grow memory through them).
 pub const MAX_EXITS: usize = 4096;
+/// Most distinct context notes kept per scan; more are counted and dropped.
+pub const MAX_NOTES: usize = 4096;
+
+/// Notes that say the same thing (kind, source, code, subject) are one entry.
+pub type NoteKey = (NoteKind, String, Option<u32>, String);
+
+/// One distinct note: its first occurrence (in merge order) and how often it was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteAgg {
+    pub first: Note,
+    pub last: Note,
+    pub count: u64,
+}
 
 /// Where and when one record was seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +127,10 @@ pub struct Aggregate {
     pub exits: Vec<ProcessExit>,
     /// Exits past [`MAX_EXITS`], counted and dropped.
     pub exits_dropped: u64,
+    /// Pathless evidence, one entry per distinct note.
+    pub notes: HashMap<NoteKey, NoteAgg>,
+    /// Notes past [`MAX_NOTES`] distinct ones, counted and dropped.
+    pub notes_dropped: u64,
     /// Sampled signatures of the kept events: how twins of one capture are found.
     pub signatures: Signatures,
     /// Kept events whose time of day did not parse (a time window cannot judge them).
@@ -209,6 +226,38 @@ impl Aggregate {
         }
     }
 
+    /// Records a piece of pathless evidence.
+    pub fn add_note(&mut self, note: Note) {
+        let key = (
+            note.kind,
+            note.source.clone(),
+            note.code,
+            note.subject.clone(),
+        );
+        self.absorb_note(
+            key,
+            NoteAgg {
+                first: note.clone(),
+                last: note,
+                count: 1,
+            },
+        );
+    }
+
+    fn absorb_note(&mut self, key: NoteKey, n: NoteAgg) {
+        let full = self.notes.len() >= MAX_NOTES;
+        match self.notes.get_mut(&key) {
+            Some(mine) => {
+                mine.count += n.count;
+                mine.last = n.last;
+            }
+            None if full => self.notes_dropped += n.count,
+            None => {
+                self.notes.insert(key, n);
+            }
+        }
+    }
+
     /// Merges `later` (whose lines and byte offsets are relative to `lines` and
     /// `bytes`) after `self`.
     pub fn merge(&mut self, later: Aggregate, lines: u64, bytes: u64) {
@@ -216,6 +265,12 @@ impl Aggregate {
         self.untimed += later.untimed;
         self.undated += later.undated;
         self.exits_dropped += later.exits_dropped;
+        self.notes_dropped += later.notes_dropped;
+        for (key, mut n) in later.notes {
+            n.first.line += lines;
+            n.last.line += lines;
+            self.absorb_note(key, n);
+        }
         for mut e in later.exits {
             e.line += lines;
             e.offset += bytes;
@@ -229,6 +284,36 @@ impl Aggregate {
                 }
                 Some(p) => p.absorb(q),
             }
+        }
+    }
+
+    /// Ends an input's reading: sets each path's unrecovered count (the denials of
+    /// keys that never recovered, by `recovered(path key, process, operation,
+    /// access)`) and its last unrecovered failure per process, then drops the
+    /// per-input keys. A source with no notion of a later success (an event log)
+    /// passes `&|_, _, _, _| false`: every failure stands.
+    pub fn settle(&mut self, recovered: &dyn Fn(&str, &str, &str, Access) -> bool) {
+        for (pk, p) in self.paths.iter_mut() {
+            let open: Vec<(&String, &KeyState)> = p
+                .keys
+                .iter()
+                .filter(|((proc_, op, acc), _)| !recovered(pk, proc_, op, *acc))
+                .map(|((proc_, _, _), st)| (proc_, st))
+                .collect();
+            // Denials past the key cap were never tracked: they count as unrecovered.
+            p.unrecovered = open.iter().map(|(_, st)| st.denials).sum::<u64>() + p.keys.dropped;
+            for (proc_, st) in open {
+                let id = (st.last.input, proc_.clone());
+                if let Some(l) = p
+                    .unrecovered_last
+                    .slot(&id, || (id.clone(), st.last.clone()))
+                    && l.offset <= st.last.offset
+                {
+                    *l = st.last.clone();
+                }
+            }
+            p.keys.clear();
+            p.raw.clear();
         }
     }
 

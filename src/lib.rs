@@ -18,6 +18,7 @@ pub mod filter;
 pub mod fuzzing;
 pub mod intent;
 pub mod model;
+pub mod notes;
 pub mod pathnorm;
 pub mod progress;
 pub mod rank;

@@ -160,6 +160,60 @@ pub struct ProcessExit {
     pub time: Moment,
 }
 
+/// What a piece of pathless evidence is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoteKind {
+    /// The Remote Desktop client disconnected, with a reason code.
+    RdpDisconnect,
+    /// A privilege was refused to a process (Security 4673/4674 failure).
+    PrivilegeDenied,
+    /// A service failed with a selected status.
+    ServiceFailed,
+    /// A servicing package change failed with a selected status.
+    PackageFailed,
+    /// An event carried a selected status but names no path culprit can trust.
+    Code,
+    /// Known benign: logged on healthy machines (the reason says why).
+    Noise,
+}
+
+impl NoteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::RdpDisconnect => "rdp-disconnect",
+            NoteKind::PrivilegeDenied => "privilege-denied",
+            NoteKind::ServiceFailed => "service-failed",
+            NoteKind::PackageFailed => "package-failed",
+            NoteKind::Code => "code",
+            NoteKind::Noise => "noise",
+        }
+    }
+}
+
+/// Evidence that names no path (an RDP disconnect reason, a refused privilege, a
+/// service that failed with access denied): ticket context, reported beside the
+/// ranked paths and never dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub input: u32,
+    pub family: Family,
+    /// Where in the input, in its format's unit (EVTX: the record id).
+    pub line: u64,
+    pub kind: NoteKind,
+    /// Who logged it: `Microsoft-Windows-Security-Auditing 4673`.
+    pub source: String,
+    /// The process it concerns, when known.
+    pub process: Option<String>,
+    /// The code it carried, as one 32-bit value.
+    pub code: Option<u32>,
+    /// What it is about: the service, privilege, package or field (`param2=%%5`).
+    pub subject: String,
+    /// Why it is benign ([`NoteKind::Noise`] only).
+    pub benign: Option<&'static str>,
+    pub time: Moment,
+}
+
 /// The exit status in a Procmon `Process Exit` Detail (`Exit Status: -2147024891,
 /// User Time: ...`), as an unsigned 32-bit value. `None` when absent or unreadable.
 pub fn exit_status(detail: &str) -> Option<u32> {

@@ -64,6 +64,8 @@ impl Factors {
 pub struct Ranked {
     pub findings: Vec<Finding>,
     pub context: Vec<ExitContext>,
+    /// Pathless evidence (RDP disconnects, refused privileges, failed services).
+    pub notes: Vec<crate::notes::NoteContext>,
 }
 
 /// A name and how often it was seen.
@@ -398,7 +400,13 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
             }
         })
         .collect();
-    Ranked { findings, context }
+    let names: Vec<String> = outcome.inputs.iter().map(|s| s.path.clone()).collect();
+    let notes = crate::notes::notes(agg, &names);
+    Ranked {
+        findings,
+        context,
+        notes,
+    }
 }
 
 #[cfg(test)]

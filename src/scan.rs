@@ -386,10 +386,11 @@ fn finish(mut s: InputSummary, r: FileScan) -> (InputSummary, Aggregate) {
     s.untimed = r.agg.untimed;
     s.undated = r.agg.undated;
     let unit = s.origin.unwrap_or("line");
-    s.first_bad_row = r
-        .stats
-        .first_bad
-        .map(|(l, why)| format!("{unit} {l}: {why}"));
+    // Where 0: the damage has no record of its own (a bad EVTX chunk).
+    s.first_bad_row = r.stats.first_bad.map(|(l, why)| match l {
+        0 => why,
+        l => format!("{unit} {l}: {why}"),
+    });
     if let Some(e) = r.error {
         s.status = InputStatus::Failed;
         s.message = Some(e.to_string());

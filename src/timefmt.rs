@@ -145,6 +145,27 @@ pub fn filetime_moment(ft: u64) -> crate::model::Moment {
     }
 }
 
+/// An ISO-8601 UTC time as event logs render `TimeCreated/@SystemTime`
+/// (`2021-06-03T19:18:04.0328192Z`) as a [`Moment`]; `None` unless it is exactly
+/// that shape (a date, `T`, a time of day, `Z`).
+pub fn iso_utc_moment(text: &str) -> Option<crate::model::Moment> {
+    let t = text.trim();
+    let (date, time) = t.strip_suffix('Z')?.split_once('T')?;
+    let mut d = date.split('-');
+    let y: i32 = d.next()?.parse().ok()?;
+    let m: u8 = d.next()?.parse().ok()?;
+    let day: u8 = d.next()?.parse().ok()?;
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    Some(crate::model::Moment {
+        text: t.to_string(),
+        time_of_day_ns: Some(time_of_day_ns(time)?),
+        date: Some((y, m, day)),
+        utc: true,
+    })
+}
+
 /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i32, u8, u8) {
     let z = z + 719_468;
@@ -162,6 +183,25 @@ fn civil_from_days(z: i64) -> (i32, u8, u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_utc_times_of_event_logs() {
+        let m = iso_utc_moment("2021-06-03T19:18:04.0328192Z").unwrap();
+        assert_eq!(m.date, Some((2021, 6, 3)));
+        assert_eq!(
+            m.time_of_day_ns,
+            Some(((19 * 60 + 18) * 60 + 4) * 1_000_000_000 + 32_819_200)
+        );
+        assert!(m.utc);
+        for bad in [
+            "2021-06-03T19:18:04",
+            "2021-13-03T19:18:04Z",
+            "x",
+            "2021-06-03 19:18:04Z",
+        ] {
+            assert_eq!(iso_utc_moment(bad), None, "{bad}");
+        }
+    }
 
     const S: u64 = 1_000_000_000;
 

@@ -102,13 +102,20 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Evidence that names no path (process exit codes), beside the findings.
     pub context: Vec<ExitContext>,
+    /// Other pathless evidence (RDP client disconnect reasons, refused privileges,
+    /// services and packages that failed, known noise), beside the findings.
+    pub notes: Vec<crate::notes::NoteContext>,
     pub inputs: Vec<InputSummary>,
     pub summary: Summary,
 }
 
 impl Report {
     pub fn new(outcome: &ScanOutcome, ranked: Ranked, filter: &Filter) -> Report {
-        let Ranked { findings, context } = ranked;
+        let Ranked {
+            findings,
+            context,
+            notes,
+        } = ranked;
         let count = |s: InputStatus| outcome.inputs.iter().filter(|i| i.status == s).count();
         let summary = Summary {
             inputs: outcome.inputs.len(),
@@ -146,6 +153,7 @@ impl Report {
             },
             findings,
             context,
+            notes,
             inputs: outcome.inputs.clone(),
             summary,
         }

@@ -245,7 +245,7 @@ pub fn write(r: &Report, out: &mut dyn Write, style: &TableStyle) -> io::Result<
     writeln!(out, "{t}")?;
     let mut v = VisibleWriter::new(out);
     let out = &mut v;
-    if !r.context.is_empty() {
+    if !r.context.is_empty() || !r.notes.is_empty() {
         writeln!(out)?;
         writeln!(out, "Ticket context")?;
         for c in &r.context {
@@ -253,6 +253,9 @@ pub fn write(r: &Report, out: &mut dyn Write, style: &TableStyle) -> io::Result<
             if let Some(m) = &c.exit.message {
                 writeln!(out, "      {}: {m}", c.exit.code)?;
             }
+        }
+        for n in &r.notes {
+            writeln!(out, "  {} ({})", n.summary, at(r, &n.input, n.line))?;
         }
     }
     for f in &r.findings {

@@ -75,6 +75,8 @@ pub struct Prepared<'f> {
     pub filter: &'f Filter,
     /// The Procmon CSV scanner (its prefilter is built once).
     pub procmon: procmon::csv::ProcmonCsv<'f>,
+    /// What EVTX records are searched for before rendering.
+    pub evtx: evtx::Needles,
 }
 
 impl<'f> Prepared<'f> {
@@ -84,6 +86,7 @@ impl<'f> Prepared<'f> {
         Prepared {
             filter,
             procmon: procmon::csv::ProcmonCsv::with_options(filter, chunk),
+            evtx: evtx::Needles::new(filter),
         }
     }
 }

@@ -73,6 +73,9 @@ pub enum PathClass {
     RdpClientKey,
     /// The component store and the servicing stack's files and keys.
     Servicing,
+    /// Inside a volume shadow copy (`\Device\HarddiskVolumeShadowCopyN\`): a
+    /// read-only snapshot.
+    ShadowCopy,
     /// Any other registry key or value.
     Registry,
     /// Any other file or folder.
@@ -124,9 +127,20 @@ pub static RUNS_AS_SYSTEM: &[&str] = &[
     "msmpeng.exe",
 ];
 
+/// Path classes by a component anywhere in the lower-case normalised path (the same
+/// device can be spelt `\Device\...`, `GLOBALROOT\Device\...`, `\\?\GLOBALROOT\...`).
+pub static PATH_CLASSES_ANYWHERE: &[(&str, PathClass)] =
+    &[("device\\harddiskvolumeshadowcopy", PathClass::ShadowCopy)];
+
 /// The class of a normalised path.
 pub fn path_class(path: &str, kind: PathKind) -> PathClass {
     let key = path.to_lowercase();
+    if let Some(&(_, c)) = PATH_CLASSES_ANYWHERE
+        .iter()
+        .find(|(part, _)| key.contains(part))
+    {
+        return c;
+    }
     let hit = PATH_CLASSES.iter().find(|(prefix, _)| {
         key.strip_prefix(prefix).is_some_and(|rest| {
             rest.is_empty() || rest.starts_with('\\') || prefix.ends_with(['-', '\\'])
@@ -294,9 +308,30 @@ mod tests {
         }
     }
 
+    fn by_id(id: &str) -> &'static Rule {
+        RULES.iter().find(|r| r.id == id).unwrap()
+    }
+
+    #[test]
+    fn shadow_copies_are_read_only_snapshots_however_spelt() {
+        for p in [
+            "\\Device\\HarddiskVolumeShadowCopy9\\Windows\\System32\\config\\SYSTEM",
+            "GLOBALROOT\\Device\\HarddiskVolumeShadowCopy10\\WINDOWS\\System32\\config\\DRIVERS",
+        ] {
+            assert_eq!(path_class(p, PathKind::File), PathClass::ShadowCopy, "{p}");
+        }
+        assert_eq!(
+            path_class("C:\\Device\\notes.txt", PathKind::File),
+            PathClass::File
+        );
+        let d = decide(&facts(&by_id("shadow-copy").example));
+        assert_eq!(d.verdict, Verdict::ByDesign);
+        assert!(d.advice[0].contains("read-only snapshot"));
+    }
+
     #[test]
     fn by_design_for_callers_that_are_not_system_only() {
-        let mut f = facts(&RULES[2].example);
+        let mut f = facts(&by_id("system-only-key").example);
         assert_eq!(decide(&f).verdict, Verdict::ByDesign);
         f.system_caller = true;
         assert_ne!(
@@ -316,7 +351,7 @@ mod tests {
 
     #[test]
     fn write_protect_names_the_usual_suspects_first_line_first() {
-        let d = decide(&facts(&RULES[1].example));
+        let d = decide(&facts(&by_id("write-protected").example));
         assert!(d.advice[0].starts_with("Write-protected"));
         for c in [
             "fltmc filters",

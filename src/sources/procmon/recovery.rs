@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::csv::{Columns, with_body};
 use super::record::LineParser;
-use crate::aggregate::{Aggregate, KeyState};
+use crate::aggregate::Aggregate;
 use crate::codes;
 use crate::intent::{self, Access};
 use crate::pathnorm;
@@ -166,33 +166,12 @@ pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
             )
         })
         .collect();
-    for (pk, p) in agg.paths.iter_mut() {
-        let open: Vec<(&String, &KeyState)> = p
-            .keys
-            .iter()
-            .filter(|((proc_, op, acc), _)| {
-                !recovered
-                    .get(&(pk.as_str(), proc_.as_str(), op.as_str(), *acc))
-                    .copied()
-                    .unwrap_or(false)
-            })
-            .map(|((proc_, _, _), st)| (proc_, st))
-            .collect();
-        // Denials past the key cap were never tracked: they count as unrecovered.
-        p.unrecovered = open.iter().map(|(_, st)| st.denials).sum::<u64>() + p.keys.dropped;
-        for (proc_, st) in open {
-            let id = (st.last.input, proc_.clone());
-            if let Some(l) = p
-                .unrecovered_last
-                .slot(&id, || (id.clone(), st.last.clone()))
-                && l.offset <= st.last.offset
-            {
-                *l = st.last.clone();
-            }
-        }
-        p.keys.clear();
-        p.raw.clear();
-    }
+    agg.settle(&|path, process, operation, access| {
+        recovered
+            .get(&(path, process, operation, access))
+            .copied()
+            .unwrap_or(false)
+    });
 }
 
 /// Runs the recovery pass over the input (opened again with `reopen`). A failure to re-read leaves

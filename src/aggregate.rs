@@ -23,8 +23,8 @@ pub const MAX_EXITS: usize = 4096;
 /// Most distinct context notes kept per scan; more are counted and dropped.
 pub const MAX_NOTES: usize = 4096;
 
-/// Notes that say the same thing (kind, source, code, subject) are one entry.
-pub type NoteKey = (NoteKind, String, Option<u32>, String);
+/// Notes that say the same thing (kind, source, process, code, subject) are one entry.
+pub type NoteKey = (NoteKind, String, Option<String>, Option<u32>, String);
 
 /// One distinct note: its first occurrence (in merge order) and how often it was seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +231,7 @@ impl Aggregate {
         let key = (
             note.kind,
             note.source.clone(),
+            note.process.as_ref().map(|p| p.to_lowercase()),
             note.code,
             note.subject.clone(),
         );

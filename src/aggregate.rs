@@ -46,6 +46,7 @@ pub struct Occurrence {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sample {
     pub input: u32,
+    pub family: crate::model::Family,
     pub line: u64,
     pub time: String,
     pub process: String,
@@ -182,18 +183,22 @@ impl Aggregate {
             p.first = Some(occ.clone());
         }
         p.last = Some(occ);
-        if p.samples.len() < SAMPLES_PER_PATH {
-            p.samples.push(Sample {
-                input: ev.input,
-                line: ev.line,
-                time: ev.time.text.clone(),
-                process: ev.process.to_string(),
-                pid: ev.pid,
-                operation: ev.operation.to_string(),
-                path: ev.path.to_string(),
-                result: ev.result.to_string(),
-                detail: truncate(&ev.detail, DETAIL_MAX),
-            });
+        if wants_sample(&p.samples, ev.family) {
+            push_sample(
+                &mut p.samples,
+                Sample {
+                    input: ev.input,
+                    family: ev.family,
+                    line: ev.line,
+                    time: ev.time.text.clone(),
+                    process: ev.process.to_string(),
+                    pid: ev.pid,
+                    operation: ev.operation.to_string(),
+                    path: ev.path.to_string(),
+                    result: ev.result.to_string(),
+                    detail: truncate(&ev.detail, DETAIL_MAX),
+                },
+            );
         }
         let id = (proc_key, ev.operation.to_string(), asked);
         let Some(k) = p.keys.slot(&id, || (id.clone(), KeyState::default())) else {
@@ -360,8 +365,8 @@ impl PathAgg {
         self.first = pick(self.first.take(), q.first, true);
         self.last = pick(self.last.take(), q.last, false);
         for s in q.samples {
-            if self.samples.len() < SAMPLES_PER_PATH {
-                self.samples.push(s);
+            if wants_sample(&self.samples, s.family) {
+                push_sample(&mut self.samples, s);
             }
         }
         self.keys.absorb(q.keys, |mine, v| {
@@ -401,6 +406,26 @@ fn pick(a: Option<Occurrence>, b: Option<Occurrence>, earliest: bool) -> Option<
             Some(if b_first == earliest { b } else { a })
         }
         (a, b) => a.or(b),
+    }
+}
+
+/// Whether a record of `family` earns a sample: while there is room, or when no
+/// sample of its family is kept yet (evidence across sources shows every source).
+fn wants_sample(samples: &[Sample], family: crate::model::Family) -> bool {
+    samples.len() < SAMPLES_PER_PATH || !samples.iter().any(|s| s.family == family)
+}
+
+/// Keeps `s`; when full, it replaces the latest sample of the family that has the most.
+fn push_sample(samples: &mut Vec<Sample>, s: Sample) {
+    if samples.len() < SAMPLES_PER_PATH {
+        samples.push(s);
+        return;
+    }
+    let count = |f| samples.iter().filter(|x| x.family == f).count();
+    let most = samples.iter().map(|x| x.family).max_by_key(|&f| count(f));
+    if let Some(i) = most.and_then(|f| samples.iter().rposition(|x| x.family == f)) {
+        samples.remove(i);
+        samples.push(s);
     }
 }
 
@@ -474,6 +499,31 @@ mod tests {
         assert_eq!(m.processes.get("x.exe").map(|p| p.1), Some(10));
         assert_eq!(m.write_intent, 10);
         assert_eq!(m.last.as_ref().unwrap().line, 10);
+    }
+
+    #[test]
+    fn every_family_keeps_a_sample_and_the_families_are_listed() {
+        let mut a = Aggregate::default();
+        for i in 1..=5 {
+            a.add(&ev(i, "C:\\A", "x.exe", "WriteFile"));
+        }
+        let mut e = ev(6, "c:/a", "x.exe", "Security 4656 audit failure");
+        e.family = crate::model::Family::Evtx;
+        let mut later = Aggregate::default();
+        later.add(&e);
+        a.merge(later, 0, 0);
+        let p = &a.paths["c:\\a"];
+        assert_eq!(p.samples.len(), SAMPLES_PER_PATH);
+        assert_eq!(
+            p.samples.iter().map(|s| s.line).collect::<Vec<_>>(),
+            vec![1, 2, 6],
+            "the event log's record replaced a third Procmon sample"
+        );
+        assert_eq!(p.families.len(), 2);
+        assert_eq!(
+            crate::rank::factors(p).agreement,
+            crate::rank::AGREEMENT_POINTS
+        );
     }
 
     #[test]

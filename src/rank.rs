@@ -34,6 +34,9 @@ pub const UNRECOVERED_POINTS: u32 = 25;
 pub const VOLUME_MAX: u32 = 10;
 /// Cap of the spread factor (5 points per extra process and per extra input).
 pub const SPREAD_MAX: u32 = 10;
+/// Points per extra source family that reports the same path (a Procmon capture and
+/// an event log agreeing on one path are independent witnesses).
+pub const AGREEMENT_POINTS: u32 = 15;
 
 /// The score of a path, factor by factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,6 +49,9 @@ pub struct Factors {
     /// A watched process exited with a failure code after this path's last
     /// unrecovered failure ([`context::EXIT_MATCH_POINTS`], [`context::EXIT_OTHER_POINTS`]).
     pub exit_link: u32,
+    /// More than one source family (Procmon, event logs) reported the path
+    /// ([`AGREEMENT_POINTS`] per extra family).
+    pub agreement: u32,
 }
 
 impl Factors {
@@ -56,6 +62,7 @@ impl Factors {
             + self.volume
             + self.spread
             + self.exit_link
+            + self.agreement
     }
 }
 
@@ -131,6 +138,8 @@ pub struct Finding {
     pub processes: Vec<Count>,
     pub operations: Vec<Count>,
     pub sources: Vec<Count>,
+    /// The source families that reported it (`procmon`, `evtx`).
+    pub families: Vec<crate::model::Family>,
     pub first_seen: Seen,
     pub last_seen: Seen,
     pub samples: Vec<Evidence>,
@@ -158,7 +167,10 @@ pub fn factors(p: &PathAgg) -> Factors {
         .map(|&c| status_points(c))
         .max()
         .unwrap_or(0);
-    let extra = (p.processes.len().max(1) - 1 + p.inputs.len().max(1) - 1) as u32;
+    // Inputs of another source family count under `agreement`, not twice.
+    let families = p.families.len().max(1);
+    let extra_inputs = p.inputs.len().max(1).saturating_sub(families);
+    let extra = (p.processes.len().max(1) - 1 + extra_inputs) as u32;
     Factors {
         status: worst,
         write_intent: if p.write_intent > 0 { WRITE_POINTS } else { 0 },
@@ -170,6 +182,7 @@ pub fn factors(p: &PathAgg) -> Factors {
         volume: volume_points(p.count),
         spread: (5 * extra).min(SPREAD_MAX),
         exit_link: 0,
+        agreement: AGREEMENT_POINTS * (p.families.len().max(1) as u32 - 1),
     }
 }
 
@@ -370,6 +383,7 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
                 processes,
                 operations: sorted_counts(p.operations.iter().map(|(k, v)| (k.clone(), *v))),
                 sources: sorted_counts(p.inputs.iter().map(|(k, v)| (input_name(*k), *v))),
+                families: p.families.iter().collect(),
                 first_seen: seen(&p.first),
                 last_seen: seen(&p.last),
                 samples: p

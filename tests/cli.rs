@@ -9,13 +9,37 @@ use std::process::{Command as StdCommand, Stdio};
 use common::*;
 
 const TICKET: &str = "fixtures/tickets/rdp-install-denied";
+/// Rank 1: mstsc.exe refused a write on Default.rdp, seen by Procmon and by the
+/// Security log's 4656 failure audit (two source families agree).
+const CORROBORATED: &str = "C:\\Users\\alice\\Documents\\Default.rdp";
+/// Rank 2: DismHost.exe's writes refused as write-protected (Procmon only).
 const PLANTED: &str = "C:\\Windows\\WinSxS\\Temp\\InFlight\\8c2f1d0e5a7b4c3e\\amd64_microsoft-windows-t..services-mstsc-exe_31bf3856ad364e35_10.0.22621.4391_none_5f1c0a1b8d2e3f40\\mstsc.exe";
 
 #[test]
 fn example_ticket_ranks_the_planted_path_first_with_its_evidence() {
     let (code, r, err) = run_json(&[TICKET]);
     assert_eq!(code, 0, "{err}");
-    let f = &r["findings"][0];
+    let top = &r["findings"][0];
+    assert_eq!(top["path"], CORROBORATED);
+    assert_eq!(top["families"], serde_json::json!(["procmon", "evtx"]));
+    assert_eq!(top["factors"]["agreement"], 15);
+    assert_eq!(top["count"], 2);
+    assert_eq!(top["unrecovered"], 2);
+    let ops: Vec<&str> = top["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops, ["CreateFile", "Security 4656 audit failure"]);
+    // Its evidence shows both sources: the Procmon row and the audit's refused rights.
+    let details = top["samples"].to_string();
+    assert!(details.contains("Generic Write"), "{details}");
+    assert!(
+        details.contains("Write Data/Add File, Append Data/Add Subdirectory, Write Attributes"),
+        "{details}"
+    );
+    let f = &r["findings"][1];
     assert_eq!(f["path"], PLANTED);
     assert_eq!(f["statuses"][0]["class"], "write-protect");
     assert_eq!(f["statuses"][0]["name"], "STATUS_MEDIA_WRITE_PROTECTED");
@@ -34,7 +58,7 @@ fn example_ticket_ranks_the_planted_path_first_with_its_evidence() {
     assert!(!f["advice"].as_array().unwrap().is_empty());
     // The RDP client's own denial comes next: write denied, never recovered.
     assert_eq!(
-        r["findings"][1]["path"],
+        r["findings"][2]["path"],
         "HKCU\\Software\\Microsoft\\Terminal Server Client\\Default\\MRU0"
     );
     // The non-Procmon CSV of the ticket is skipped with a one-line note per reason,
@@ -59,8 +83,12 @@ fn table_is_the_default_and_lists_the_planted_path_first() {
         .lines()
         .find(|l| l.contains("│ 1 "))
         .expect("a first table row");
-    assert!(first_row.contains("MEDIA WRITE PROTECTED"), "{first_row}");
-    assert!(out.contains(&format!("#1 {PLANTED}")));
+    assert!(first_row.contains("Default.rdp"), "{first_row}");
+    let second_row = out.lines().find(|l| l.contains("│ 2 ")).unwrap();
+    assert!(second_row.contains("MEDIA WRITE PROTECTED"), "{second_row}");
+    assert!(out.contains(&format!("#1 {CORROBORATED}")));
+    assert!(out.contains(&format!("#2 {PLANTED}")));
+    assert!(out.contains("procmon and evtx agree +15"));
     assert!(out.contains(
         "evidence  fixtures/tickets/rdp-install-denied/PC01_261124-072210_Procmon_dism.CSV:5"
     ));
@@ -77,10 +105,11 @@ fn recovery_needs_the_refused_access_granted() {
             .unwrap_or_else(|| panic!("{suffix} listed"))
     };
     // Default.rdp: Generic Write refused, then only a Generic Read granted (ticket
-    // README): the write never happened.
+    // README): the write never happened. The Security log's failure audit of the same
+    // open is the second unrecovered failure (an event log records no recovery).
     assert_eq!(
         shape[at("Default.rdp")].2,
-        1,
+        2,
         "a read does not recover a write"
     );
     // Sessions.xml: the same write open refused, then granted.
@@ -167,16 +196,16 @@ fn every_machine_format_carries_the_schema_version() {
         .collect();
     assert!(lines.iter().all(|l| l["schema_version"] == 1));
     assert_eq!(lines[0]["type"], "finding");
-    assert_eq!(lines[0]["path"], PLANTED);
+    assert_eq!(lines[0]["path"], CORROBORATED);
     assert_eq!(lines.last().unwrap()["type"], "summary");
-    assert_eq!(lines.iter().filter(|l| l["type"] == "input").count(), 3);
+    assert_eq!(lines.iter().filter(|l| l["type"] == "input").count(), 5);
     let (_, csv_out, _) = run(&[TICKET, "--format", "csv"]);
     let mut rdr = csv::Reader::from_reader(csv_out.as_bytes());
     let headers = rdr.headers().unwrap().clone();
     assert_eq!(&headers[0], "schema_version");
     let first = rdr.records().next().unwrap().unwrap();
     assert_eq!(&first[0], "1");
-    assert_eq!(&first[3], PLANTED);
+    assert_eq!(&first[3], CORROBORATED);
 }
 
 #[test]
@@ -377,7 +406,7 @@ fn a_zipped_ticket_reads_like_its_folder() {
     let zip_name = zip_path.to_str().unwrap();
     assert_eq!(
         zipped["findings"][0]["first_seen"]["input"],
-        format!("{zip_name}!logs/PC01_261124-072210_Procmon_dism.CSV")
+        format!("{zip_name}!logs/PC01_261124-071530_Procmon_mstsc.CSV")
     );
     assert_eq!(
         input(&zipped, "!logs/PC01_msinfo32_drivers.csv")["status"],
@@ -528,7 +557,7 @@ fn exit_codes_are_decoded_context_linked_to_the_last_unrecovered_failures() {
     assert_eq!(dism["exit"]["class"], "write-protect");
     // Dism.exe reports what its helper DismHost.exe met.
     assert_eq!(dism["linked"][0]["process"], "DismHost.exe");
-    assert_eq!(dism["linked"][0]["rank"], 1);
+    assert_eq!(dism["linked"][0]["rank"], 2);
     let top = &r["findings"][0];
     assert_eq!(
         top["factors"]["exit_link"], 20,
@@ -537,7 +566,7 @@ fn exit_codes_are_decoded_context_linked_to_the_last_unrecovered_failures() {
     assert_eq!(r["findings"][1]["factors"]["exit_link"], 20);
     let (_, table, _) = run(&[TICKET, "--no-progress"]);
     assert!(
-        table.contains("mstsc.exe (PID 7720) exited with 0x80070005 E_ACCESSDENIED 0.56 s after being refused RegSetValue on HKCU\\Software\\Microsoft\\Terminal Server Client\\Default\\MRU0 (#2)"),
+        table.contains("mstsc.exe (PID 7720) exited with 0x80070005 E_ACCESSDENIED 0.56 s after being refused RegSetValue on HKCU\\Software\\Microsoft\\Terminal Server Client\\Default\\MRU0 (#3)"),
         "{table}"
     );
 }
@@ -808,11 +837,13 @@ fn nothing_found_says_once_what_other_processes_had() {
     // Hand count of the ticket's ACCESS DENIED / MEDIA WRITE PROTECTED rows: 7 in the
     // mstsc export (Default.rdp, mstsc.exe by MsMpEng.exe, Servers\rdsh01, MRU0 twice,
     // SECURITY\Policy, SharedAccess by svchost.exe) and 4 in the dism export (the
-    // InFlight target three times, Sessions.xml); none is nobody.exe's.
+    // InFlight target three times, Sessions.xml), plus mstsc.exe's in the event logs
+    // (the Security log's 4656 failure on Default.rdp, the RDP client's disconnect);
+    // none is nobody.exe's.
     let (code, out, err) = run(&[TICKET, "-p", "nobody.exe", "--no-progress"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("11 such failures of other processes; try --all-processes"),
+        err.contains("13 such failures of other processes; try --all-processes"),
         "{err}"
     );
     assert_eq!(err.matches("no write-protect/denied failure").count(), 1);
@@ -824,7 +855,7 @@ fn nothing_found_says_once_what_other_processes_had() {
         .iter()
         .map(|i| i["other_processes"].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 11);
+    assert_eq!(total, 13);
 }
 
 #[test]

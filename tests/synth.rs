@@ -184,3 +184,28 @@ fn one_thread_and_all_threads_print_the_same_bytes() {
     assert!(!one.is_empty());
     assert_eq!(one, all);
 }
+
+/// The example ticket's event logs are exactly what the generator writes
+/// (`cargo run --example gen-evtx -- ticket fixtures/tickets/rdp-install-denied`):
+/// SYNTHETIC, and reproducible byte for byte.
+#[test]
+fn the_ticket_event_logs_are_the_generators_output() {
+    use culprit::synth::evtx::write_evtx;
+    use culprit::synth::evtx_logs::{ticket_rdp_client, ticket_security};
+    let dir = "fixtures/tickets/rdp-install-denied";
+    for (name, events) in [
+        ("PC01_Security.evtx", ticket_security()),
+        (
+            "PC01_Microsoft-Windows-TerminalServices-RDPClient%4Operational.evtx",
+            ticket_rdp_client(),
+        ),
+    ] {
+        let mut cur = std::io::Cursor::new(Vec::new());
+        write_evtx(&mut cur, events).unwrap();
+        let committed = std::fs::read(format!("{dir}/{name}")).unwrap();
+        assert!(
+            cur.into_inner() == committed,
+            "{name} drifted from the generator"
+        );
+    }
+}

@@ -29,6 +29,7 @@ pub const COLUMNS: &[&str] = &[
     "verdict",
     "rule",
     "commands",
+    "families",
 ];
 
 fn join(c: &[Count]) -> String {
@@ -91,6 +92,11 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             f.verdict.as_str().to_string(),
             f.rule.to_string(),
             f.commands.join(" | "),
+            f.families
+                .iter()
+                .map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
         ])
         .map_err(err)?;
     }

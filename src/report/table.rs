@@ -55,6 +55,10 @@ fn why(f: &Finding) -> String {
     if x.exit_link > 0 {
         parts.push(format!("exit link +{}", x.exit_link));
     }
+    if x.agreement > 0 {
+        let names: Vec<&str> = f.families.iter().map(|f| f.as_str()).collect();
+        parts.push(format!("{} agree +{}", names.join(" and "), x.agreement));
+    }
     if x.spread > 0 {
         parts.push(format!(
             "{} processes/{} inputs +{}",

@@ -163,6 +163,7 @@ pub fn read(f: &Fields<'_>) -> Option<Audit> {
         Some(p) if p.trim() != "-" => p.trim().to_string(),
         _ => share_path(f)?,
     };
+    let path = own_hive_as_hkcu(&path, f.get("SubjectUserSid").as_deref());
     let object_type = f.get("ObjectType").unwrap_or_default().trim().to_string();
     let mut rights = f
         .get("AccessReason")
@@ -196,6 +197,29 @@ pub fn read(f: &Fields<'_>) -> Option<Audit> {
         rights,
         object_type,
     })
+}
+
+/// `\REGISTRY\USER\<SID>\...` of the subject's own SID as `HKCU\...`, as Procmon
+/// prints the caller's own hive: a user's own key is not "another account's hive".
+pub fn own_hive_as_hkcu(path: &str, subject_sid: Option<&str>) -> String {
+    const USER: &str = "\\REGISTRY\\USER\\";
+    let Some(sid) = subject_sid
+        .map(str::trim)
+        .filter(|s| s.starts_with("S-1-5-21-"))
+    else {
+        return path.to_string();
+    };
+    let head = USER.len() + sid.len();
+    let own = path.len() >= head
+        && path.is_char_boundary(head)
+        && path[..USER.len()].eq_ignore_ascii_case(USER)
+        && path[USER.len()..head].eq_ignore_ascii_case(sid)
+        && (path.len() == head || path[head..].starts_with('\\'));
+    if own {
+        format!("HKCU{}", &path[head..])
+    } else {
+        path.to_string()
+    }
 }
 
 /// `ShareLocalPath` (`\??\C:\Windows`) joined with `RelativeTargetName`.
@@ -279,6 +303,24 @@ mod tests {
         );
         assert_eq!(mask_rights(0x4000_0000, "File"), vec!["Generic Write"]);
         assert!(mask_rights(0, "File").is_empty());
+    }
+
+    #[test]
+    fn the_subjects_own_hive_reads_as_hkcu() {
+        let sid = "S-1-5-21-1-2-3-1001";
+        let key = format!("\\REGISTRY\\USER\\{sid}\\Software\\Microsoft\\Terminal Server Client");
+        assert_eq!(
+            own_hive_as_hkcu(&key, Some(sid)),
+            "HKCU\\Software\\Microsoft\\Terminal Server Client"
+        );
+        assert_eq!(own_hive_as_hkcu(&key, Some("S-1-5-21-9-9-9-500")), key);
+        assert_eq!(own_hive_as_hkcu(&key, None), key);
+        // A SID that only starts like the subject's is another account.
+        let longer = key.replace("1001", "10011");
+        assert_eq!(own_hive_as_hkcu(&longer, Some(sid)), longer);
+        // SYSTEM's hive stays HKU (it is not a user's own HKCU for this rule).
+        let system = "\\REGISTRY\\USER\\S-1-5-18\\Software";
+        assert_eq!(own_hive_as_hkcu(system, Some("S-1-5-18")), system);
     }
 
     #[test]

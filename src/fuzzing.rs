@@ -59,6 +59,16 @@ pub fn pml(data: &[u8]) {
     any(&b);
 }
 
+/// Bytes as an EVTX file (the magic forced, the rest as given): the event-log source.
+pub fn evtx(data: &[u8]) {
+    let mut b = data.to_vec();
+    if b.len() < 8 {
+        b.resize(8, 0);
+    }
+    b[..8].copy_from_slice(b"ElfFile\0");
+    any(&b);
+}
+
 /// Bytes inside a Procmon XML root: the XML source.
 pub fn xml(data: &[u8]) {
     let mut b = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<procmon>".to_vec();

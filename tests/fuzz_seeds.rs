@@ -72,6 +72,8 @@ fn every_target_survives_the_seeds_cut_and_flipped() {
                 fuzzing::pml(&v);
             } else if name.ends_with(".xml") {
                 fuzzing::xml(&v);
+            } else if name.ends_with(".evtx") {
+                fuzzing::evtx(&v);
             } else {
                 fuzzing::csv(&v);
             }
@@ -110,10 +112,29 @@ fn tiny_inputs_of_every_kind() {
         b"PML_",
         b"<procmon>",
         b"\r\r\r",
+        b"ElfFile\0",
     ] {
         fuzzing::any(data);
         fuzzing::csv(data);
         fuzzing::pml(data);
         fuzzing::xml(data);
+        fuzzing::evtx(data);
+    }
+}
+
+/// Flips bytes where an EVTX parser is most exposed (the chunk header, the string and
+/// template tables, the records) rather than in a chunk's zero padding.
+#[test]
+fn the_evtx_target_survives_damage_inside_its_records() {
+    let mut rng = Lcg(99);
+    let data = std::fs::read("fixtures/tickets/rdp-install-denied/PC01_Security.evtx").unwrap();
+    let used = 4096 + 512 + 4096;
+    for _ in 0..300 {
+        let mut v = data.clone();
+        for _ in 0..1 + rng.next() % 6 {
+            let i = 4096 + (rng.next() as usize) % (used - 4096);
+            v[i] = rng.next() as u8;
+        }
+        fuzzing::evtx(&v);
     }
 }

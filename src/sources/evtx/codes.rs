@@ -14,8 +14,8 @@ pub fn normalise(text: &str) -> Option<u32> {
     let t = text.trim();
     let t = t.strip_prefix("%%").unwrap_or(t);
     // `5 (0x00000005)`: the number before the parenthesis.
-    let t = match t.split_once(" (") {
-        Some((n, rest)) if rest.ends_with(')') => n.trim(),
+    let t = match memchr::memchr(b'(', t.as_bytes()) {
+        Some(i) if t.ends_with(')') => t[..i].trim(),
         _ => t,
     };
     if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {

@@ -108,6 +108,7 @@ pub fn scan(
     };
     let settings = Arc::new(ParserSettings::new().num_threads(1));
     // Enough chunks in flight to keep every core busy, few enough to stay small.
+    // One thread: no pool round trips at all.
     let batch = (rayon::current_num_threads() * 2).max(2);
     let mut chunks = parser.chunks();
     let mut done = false;
@@ -123,10 +124,24 @@ pub fn scan(
                 }
             }
         }
-        let parts: Vec<Part> = group
-            .into_par_iter()
-            .map(|c| read_chunk(c, &settings, filter, needles, input))
-            .collect();
+        // A defect the parser meets in one chunk (a panic) costs that chunk, not the file.
+        let read = |c| {
+            let run =
+                std::panic::AssertUnwindSafe(|| read_chunk(c, &settings, filter, needles, input));
+            std::panic::catch_unwind(run).unwrap_or_else(|_| {
+                let mut p = Part::default();
+                p.bad(
+                    0,
+                    "a chunk the EVTX parser could not read (internal error)".into(),
+                );
+                p
+            })
+        };
+        let parts: Vec<Part> = if batch > 2 {
+            group.into_par_iter().map(read).collect()
+        } else {
+            group.into_iter().map(read).collect()
+        };
         for p in parts {
             out.stats.rows += p.stats.rows;
             out.stats.matches += p.stats.matches;

@@ -4,9 +4,10 @@
 //!
 //! A record is read when any of its values is: a `Keywords` with the audit-failure
 //! bit; a number equal to a selected code in any of its numbering spaces (NTSTATUS,
-//! Win32, HRESULT); a string holding one of those codes as text (hex, decimal, signed
-//! decimal, `%%N`, `(0x0000000N)`) or a denial message; a `Binary` holding one
-//! little-endian. Records of a template whose provider is one of
+//! Win32, HRESULT); a short string that *is* one of those codes as text (hex, decimal,
+//! signed decimal, `%%N`, `5 (0x00000005)`: exactly what extraction reads, through the
+//! same [`super::codes::normalise`]); a `Binary` holding one little-endian. Longer
+//! strings (paths, names, messages) cannot be a code and are never decoded. Records of a template whose provider is one of
 //! [`super::rules::ALWAYS`] are always read; the provider is found once per template
 //! in its definition's bytes. A false positive costs one rendering, never a finding.
 
@@ -17,15 +18,16 @@ use super::fields::AUDIT_FAILURE;
 use crate::codes;
 use crate::filter::Filter;
 
-/// Messages that say "denied" or "write protected" in English logs.
-const MESSAGES: &[&str] = &["access is denied", "write protected", "write-protected"];
+/// The longest text a code takes (`%%2147942405`, `5 (0x00000005)`, with room for
+/// spaces), in UTF-16 units.
+const CODE_TEXT_MAX: usize = 24;
 
 /// What to look for in one scan's records.
 pub struct Needles {
     /// Selected codes in every numbering space, sorted.
     numbers: Vec<u32>,
-    /// Text forms, ASCII case-insensitive, as UTF-8 (ANSI strings) and as UTF-16LE.
-    utf8: AhoCorasick,
+    /// Text forms, ASCII case-insensitive, as UTF-16LE: for nested BinXML fragments,
+    /// whose values are not split out.
     utf16: AhoCorasick,
     /// [`super::rules::ALWAYS`] providers as UTF-16LE.
     always: AhoCorasick,
@@ -60,7 +62,7 @@ impl Needles {
         }
         numbers.sort_unstable();
         numbers.dedup();
-        let mut text: Vec<String> = MESSAGES.iter().map(|m| m.to_string()).collect();
+        let mut text: Vec<String> = Vec::new();
         for &v in &numbers {
             if v > 0xFFFF {
                 text.push(format!("{v:08x}"));
@@ -74,7 +76,6 @@ impl Needles {
         let utf16: Vec<Vec<u8>> = text.iter().map(|t| utf16le(t)).collect();
         Needles {
             numbers,
-            utf8: caseless(&text),
             utf16: caseless(&utf16),
             always: caseless(super::rules::ALWAYS.iter().map(|p| utf16le(p))),
         }
@@ -83,6 +84,28 @@ impl Needles {
     /// Whether a value is a selected code.
     fn number(&self, v: u32) -> bool {
         self.numbers.binary_search(&v).is_ok()
+    }
+
+    /// Whether a text is a selected code.
+    fn text(&self, t: &str) -> bool {
+        t.len() <= CODE_TEXT_MAX && super::codes::normalise(t).is_some_and(|v| self.number(v))
+    }
+
+    /// [`Self::text`] of a UTF-16LE string, decoded only when short and ASCII.
+    fn text16(&self, b: &[u8]) -> bool {
+        if b.len() > CODE_TEXT_MAX * 2 {
+            return false;
+        }
+        let mut buf = [0u8; CODE_TEXT_MAX];
+        let mut n = 0;
+        for u in b.chunks_exact(2) {
+            if u[1] != 0 || u[0] >= 0x80 {
+                return false;
+            }
+            buf[n] = u[0];
+            n += 1;
+        }
+        std::str::from_utf8(&buf[..n]).is_ok_and(|t| self.text(t))
     }
 
     fn binary(&self, b: &[u8]) -> bool {
@@ -105,10 +128,10 @@ impl Needles {
             V::Int32Type(x) => self.number(*x as u32),
             V::UInt64Type(x) => u32::try_from(*x).is_ok_and(|x| self.number(x)),
             V::Int64Type(x) => i32::try_from(*x).is_ok_and(|x| self.number(x as u32)),
-            V::StringType(s) => self.utf16.is_match(s.as_bytes()),
-            V::AnsiStringType(s) => self.utf8.is_match(s.as_bytes()),
-            V::StringArrayType(items) => items.iter().any(|s| self.utf16.is_match(s.as_bytes())),
-            V::AnsiStringArrayType(items) => items.iter().any(|s| self.utf8.is_match(s.as_bytes())),
+            V::StringType(s) => self.text16(s.as_bytes()),
+            V::AnsiStringType(s) => self.text(s),
+            V::StringArrayType(items) => items.iter().any(|s| self.text16(s.as_bytes())),
+            V::AnsiStringArrayType(items) => items.iter().any(|s| self.text(s)),
             V::BinaryType(b) => self.binary(b),
             V::UInt32ArrayType(xs) | V::HexInt32ArrayType(xs) => xs.iter().any(|x| self.number(*x)),
             V::Int32ArrayType(xs) => xs.iter().any(|x| self.number(*x as u32)),
@@ -175,17 +198,31 @@ mod tests {
             "%%2147942405",
             "-2147024891",
             "5 (0x00000005)",
-            "Access is denied. ",
-            "The media is write protected.",
+            " 19 ",
+            // A bare number may sit in a field named for a code: read it.
+            "5",
         ] {
             assert!(n.value(&BinXmlValue::AnsiStringType(t)), "{t}");
             let b = utf16le(t);
             let s = Utf16LeSlice::new(&b, b.len() / 2);
             assert!(n.value(&BinXmlValue::StringType(s)), "{t}");
         }
-        for t in ["0x0", "%%1058", "C:\\Windows", "success"] {
+        for t in [
+            "0x0",
+            "%%1058",
+            "C:\\Windows",
+            "success",
+            "Access is denied.",
+            "C:\\x\\0xC0000022\\long enough to never be a code",
+        ] {
             assert!(!n.value(&BinXmlValue::AnsiStringType(t)), "{t}");
+            let b = utf16le(t);
+            let s = Utf16LeSlice::new(&b, b.len() / 2);
+            assert!(!n.value(&BinXmlValue::StringType(s)), "{t}");
         }
+        // Non-ASCII text is never a code.
+        let b = utf16le("５");
+        assert!(!n.text16(&b));
     }
 
     #[test]

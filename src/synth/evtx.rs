@@ -315,12 +315,17 @@ impl Chunk {
 
     /// Adds a record; `false` (nothing written) when it does not fit.
     fn push(&mut self, e: &Event, id: u64) -> bool {
-        let (names, templates) = (self.names.clone(), self.templates.clone());
+        let (names, templates) = (self.names.len(), self.templates.len());
         let at = self.buf.len();
         let xml = self.record_xml(e, id, at);
         let size = 24 + xml.len() + 4;
         if at + size > CHUNK {
-            (self.names, self.templates) = (names, templates);
+            // Forget what this record defined: it goes to the next chunk.
+            if self.names.len() != names || self.templates.len() != templates {
+                let end = at as u32;
+                self.names.retain(|_, &mut o| o < end);
+                self.templates.retain(|_, &mut o| o < end);
+            }
             return false;
         }
         self.buf.extend_from_slice(b"\x2a\x2a\x00\x00");

@@ -107,9 +107,9 @@ pub fn scan(
         }
     };
     let settings = Arc::new(ParserSettings::new().num_threads(1));
-    // Enough chunks in flight to keep every core busy, few enough to stay small.
-    // One thread: no pool round trips at all.
-    let batch = (rayon::current_num_threads() * 2).max(2);
+    // Enough chunks in flight (1 MiB per thread) that threads rarely wait on each
+    // other; one thread makes no pool round trips at all.
+    let batch = (rayon::current_num_threads() * 16).max(2);
     let mut chunks = parser.chunks();
     let mut done = false;
     let mut seen_bytes = 0u64;
@@ -137,7 +137,7 @@ pub fn scan(
                 p
             })
         };
-        let parts: Vec<Part> = if batch > 2 {
+        let parts: Vec<Part> = if rayon::current_num_threads() > 1 {
             group.into_par_iter().map(read).collect()
         } else {
             group.into_iter().map(read).collect()
@@ -193,8 +193,8 @@ fn read_chunk(
         }
     };
     let selected = |v: u32| filter.statuses.match_code(codes::code_of(v)).is_some();
-    // Per template definition: is its provider one whose records are always read?
-    let mut always: HashMap<u32, bool> = HashMap::new();
+    // Per template definition: what its provider says of its records.
+    let mut templates: HashMap<u32, prefilter::Template> = HashMap::new();
     for record in chunk.iter() {
         let record = match record {
             Ok(r) => r,
@@ -207,10 +207,10 @@ fn read_chunk(
         let id = record.event_record_id;
         let candidate = match record.template_instances() {
             Ok(t) if !t.is_empty() => t.iter().any(|t| {
-                *always
+                let kind = *templates
                     .entry(t.template_def_offset)
-                    .or_insert_with(|| needles.always(record.chunk.data, t.template_def_offset))
-                    || needles.hit(&t.values)
+                    .or_insert_with(|| needles.template(record.chunk.data, t.template_def_offset));
+                needles.hit(&t.values, kind)
             }),
             // No template (rare) or values that do not parse: render to be sure.
             _ => true,

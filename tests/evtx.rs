@@ -232,3 +232,83 @@ fn a_corrupt_evtx_among_good_ones_is_named_and_the_rest_reported() {
     assert_eq!(input(&r, good)["status"], "ok");
     assert_eq!(r["findings"].as_array().unwrap().len(), 1);
 }
+
+/// A SYNTHETIC Security log of `n` events, one mstsc.exe 4656 failure every 100.
+fn synthetic_log(dir: &Path, n: u64) -> (std::path::PathBuf, Vec<u8>) {
+    let p = dir.join("Security.evtx");
+    culprit::synth::evtx::write_evtx(
+        std::fs::File::create(&p).unwrap(),
+        culprit::synth::evtx_logs::big_security(n, 100),
+    )
+    .unwrap();
+    let bytes = std::fs::read(&p).unwrap();
+    (p, bytes)
+}
+
+#[test]
+fn a_log_cut_short_keeps_what_was_read_and_names_the_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, bytes) = synthetic_log(tmp.path(), 3000);
+    let chunks = (bytes.len() - 4096) / 65536;
+    assert!(chunks >= 3, "{chunks} chunks");
+    let (_, whole, _) = run_json(&[tmp.path().join("Security.evtx").to_str().unwrap()]);
+    assert_eq!(whole["inputs"][0]["status"], "ok");
+    assert_eq!(whole["inputs"][0]["rows"], 3000);
+    assert_eq!(whole["inputs"][0]["matches"], 30);
+    // Cut inside the third chunk: two whole chunks are read, the cut is named.
+    let cut_at = 4096 + 2 * 65536 + 1000;
+    let cut = tmp.path().join("cut.evtx");
+    std::fs::write(&cut, &bytes[..cut_at]).unwrap();
+    let (code, r, err) = run_json(&[cut.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    let i = &r["inputs"][0];
+    assert_eq!(i["status"], "failed");
+    let msg = i["message"].as_str().unwrap();
+    assert!(
+        msg.contains("cut.evtx")
+            && msg.contains("ends inside chunk 2")
+            && msg.contains(&(4096 + 2 * 65536).to_string()),
+        "{msg}"
+    );
+    let read = i["rows"].as_u64().unwrap();
+    assert!(read > 0 && read < 3000, "{read}");
+    assert!(
+        !r["findings"].as_array().unwrap().is_empty(),
+        "what was read is reported"
+    );
+    // Cut at a chunk boundary: the header still counts every chunk.
+    let boundary = tmp.path().join("boundary.evtx");
+    std::fs::write(&boundary, &bytes[..4096 + 65536]).unwrap();
+    let (code, r, _) = run_json(&[boundary.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    let msg = r["inputs"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!("header counts {chunks} chunks")),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_gzipped_or_zipped_log_reads_like_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (p, bytes) = synthetic_log(tmp.path(), 1500);
+    let gz = tmp.path().join("Security.evtx.gz");
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::io::Write::write_all(&mut e, &bytes).unwrap();
+    e.finish().unwrap();
+    let (_, plain, _) = run_json(&[p.to_str().unwrap()]);
+    let (code, zipped, err) = run_json(&[gz.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(zipped["inputs"][0]["kind"], "evtx");
+    assert_eq!(zipped["inputs"][0]["gzip"], true);
+    assert_eq!(finding_shape(&plain), finding_shape(&zipped));
+    // -j1 and --no-mmap give the same report.
+    for flag in ["-j1", "--no-mmap"] {
+        let (_, r, _) = run_json(&[p.to_str().unwrap(), flag]);
+        assert_eq!(finding_shape(&plain), finding_shape(&r), "{flag}");
+        assert_eq!(plain["notes"], r["notes"], "{flag}");
+    }
+}

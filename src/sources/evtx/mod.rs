@@ -106,6 +106,7 @@ pub fn scan(
             return out;
         }
     };
+    let cut = truncation(name, bytes.len() as u64, parser.header().chunk_count);
     let settings = Arc::new(ParserSettings::new().num_threads(1));
     // Enough chunks in flight (1 MiB per thread) that threads rarely wait on each
     // other; one thread makes no pool round trips at all.
@@ -159,7 +160,34 @@ pub fn scan(
     // An event log records failures, not the retries that may follow: every failure
     // stands (nothing is "recovered").
     out.agg.settle(&|_, _, _, _| false);
+    out.error = cut;
     out
+}
+
+/// A file cut short: it ends inside a chunk, or holds fewer whole chunks than its
+/// header counts. What was read stands; the cut is named, with its byte offset.
+fn truncation(name: &Path, len: u64, header_chunks: u16) -> Option<SourceError> {
+    const HEADER: u64 = 4096;
+    let body = len.saturating_sub(HEADER);
+    let whole = body / CHUNK_BYTES;
+    let partial = body % CHUNK_BYTES;
+    let why = if partial != 0 {
+        format!(
+            "the file ends inside chunk {whole} ({partial} of {CHUNK_BYTES} bytes): the records from byte {} on were not read",
+            HEADER + whole * CHUNK_BYTES
+        )
+    } else if whole < u64::from(header_chunks) {
+        format!(
+            "the header counts {header_chunks} chunks but the file holds {whole}: it was cut short after byte {len}"
+        )
+    } else {
+        return None;
+    };
+    Some(SourceError::Corrupt {
+        path: name.to_path_buf(),
+        offset: HEADER + whole * CHUNK_BYTES,
+        why,
+    })
 }
 
 /// A FILETIME-based moment from the record header's UTC timestamp.

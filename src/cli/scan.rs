@@ -137,10 +137,9 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
         // may be lost with it, so it is never silent.
         if i.bad_rows > 0 && !args.quiet && i.status != InputStatus::Failed {
             say!(
-                "culprit: note: {}: {} bad {} not read{}",
+                "culprit: note: {}: {} not read{}",
                 i.path,
-                i.bad_rows,
-                if i.bad_rows == 1 { "row" } else { "rows" },
+                crate::report::plural(i.bad_rows, &format!("bad {}", unit_word(i))),
                 i.first_bad_row
                     .as_deref()
                     .map(|b| format!(" (first: {b})"))
@@ -184,16 +183,16 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     if args.verbose {
         for i in &outcome.inputs {
             say!(
-                "culprit: input {}: {}, kind {}, {} rows, {} bad rows, {} matches{}",
+                "culprit: input {}: {}, kind {}, {}, {}, {} matches{}",
                 i.path,
                 i.status.as_str(),
                 i.kind.unwrap_or("-"),
-                i.rows,
-                i.bad_rows,
+                crate::report::plural(i.rows, unit_word(i)),
+                crate::report::plural(i.bad_rows, &format!("bad {}", unit_word(i))),
                 i.matches,
                 i.first_bad_row
                     .as_deref()
-                    .map(|b| format!(" (first bad row {b})"))
+                    .map(|b| format!(" (first bad: {b})"))
                     .unwrap_or_default()
             );
         }
@@ -316,5 +315,15 @@ fn table_style(args: &ScanArgs) -> TableStyle {
         width,
         color,
         ascii: args.ascii,
+    }
+}
+
+/// What an input's records are called: rows of a CSV, events of a capture, records
+/// of an event log.
+fn unit_word(i: &InputSummary) -> &'static str {
+    match i.origin {
+        Some("event") => "event",
+        Some("record") => "record",
+        _ => "row",
     }
 }

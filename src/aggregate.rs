@@ -107,6 +107,9 @@ pub struct PathAgg {
     pub inputs: Tally<u32>,
     /// The source families that reported it (agreement across families ranks it up).
     pub families: Families,
+    /// Known messages of the verdict table its records logged
+    /// ([`crate::verdict::known_messages`]).
+    pub messages: Vec<&'static str>,
     pub first: Option<Occurrence>,
     pub last: Option<Occurrence>,
     pub samples: Vec<Sample>,
@@ -174,6 +177,15 @@ impl Aggregate {
         }
         p.inputs.add(&ev.input, 1);
         p.families = p.families.with(ev.family);
+        // Log messages (not Procmon's Detail columns) may be ones the verdict table knows.
+        if ev.family != crate::model::Family::Procmon {
+            let text = ev.detail.to_lowercase();
+            for m in crate::verdict::known_messages() {
+                if text.contains(m) && !p.messages.contains(&m) {
+                    p.messages.push(m);
+                }
+            }
+        }
         let occ = Occurrence {
             input: ev.input,
             line: ev.line,
@@ -362,6 +374,11 @@ impl PathAgg {
         self.processes.absorb(q.processes, |a, b| a.1 += b.1);
         self.inputs.absorb_counts(q.inputs);
         self.families = self.families.union(q.families);
+        for m in q.messages {
+            if !self.messages.contains(&m) {
+                self.messages.push(m);
+            }
+        }
         self.first = pick(self.first.take(), q.first, true);
         self.last = pick(self.last.take(), q.last, false);
         for s in q.samples {

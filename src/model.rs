@@ -15,17 +15,20 @@ pub enum Family {
     Procmon,
     /// Windows event logs.
     Evtx,
+    /// Servicing text logs (CBS, DISM, setup).
+    Servicing,
 }
 
 impl Family {
     /// Every family, in report order.
-    pub const ALL: [Family; 2] = [Family::Procmon, Family::Evtx];
+    pub const ALL: [Family; 3] = [Family::Procmon, Family::Evtx, Family::Servicing];
 
     /// The name reports use (`procmon`, `evtx`).
     pub fn as_str(self) -> &'static str {
         match self {
             Family::Procmon => "procmon",
             Family::Evtx => "evtx",
+            Family::Servicing => "servicing",
         }
     }
 

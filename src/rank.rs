@@ -244,6 +244,7 @@ fn with_facts<T>(p: &PathAgg, f: impl FnOnce(&Facts<'_>) -> T) -> T {
                     .any(|v| v.eq_ignore_ascii_case(op))
             }),
         who,
+        messages: &p.messages,
     })
 }
 

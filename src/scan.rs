@@ -104,21 +104,12 @@ impl ScanOutcome {
 /// 64 KiB, so that a note says what the file is instead of "not a Procmon CSV".
 static NOT_YET: &[(&[u8], &str)] = &[
     (
-        b"CBS    ",
-        "a CBS servicing log; servicing logs are not read yet",
-    ),
-    (b"DISM   ", "a DISM log; servicing logs are not read yet"),
-    (
         b"=== Verbose logging started",
         "an MSI verbose log; MSI logs are not read yet",
     ),
     (
         b"=== Logging started",
         "an MSI log; MSI logs are not read yet",
-    ),
-    (
-        b"[SETUP",
-        "a Windows Setup log; setup logs are not read yet",
     ),
 ];
 
@@ -470,10 +461,6 @@ mod tests {
     #[test]
     fn other_kinds_are_named_for_what_they_are() {
         assert_eq!(describe_other(b""), "an empty file");
-        let cbs = b"2026-11-24 07:22:13, Info                  CBS    Exec: Processing started";
-        assert!(describe_other(cbs).starts_with("a CBS servicing log"));
-        let dism = b"2026-11-24 07:22:13, Info                  DISM   DISM.EXE: <----- Starting";
-        assert!(describe_other(dism).starts_with("a DISM log"));
         assert!(describe_other(b"=== Verbose logging started: 11/24/2026").starts_with("an MSI"));
         assert!(describe_other(b"a,b\n1,2\n").starts_with("not a Procmon CSV"));
     }

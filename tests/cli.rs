@@ -737,8 +737,8 @@ fn skipped_files_are_summed_up_and_empty_things_are_named() {
         std::fs::write(dir.path().join(format!("other{i}.csv")), "a,b\n1,2\n").unwrap();
     }
     std::fs::write(
-        dir.path().join("CBS.log"),
-        "2026-11-24 07:22:13, Info                  CBS    Exec: Processing started\r\n",
+        dir.path().join("MSI1a2b.LOG"),
+        "=== Verbose logging started: 31/10/2023  9:12:53  Build type: SHIP UNICODE ===\r\n",
     )
     .unwrap();
     std::fs::write(dir.path().join("empty.csv"), "").unwrap();
@@ -749,7 +749,7 @@ fn skipped_files_are_summed_up_and_empty_things_are_named() {
         "{err}"
     );
     assert!(
-        err.contains("skipped 1 file: a CBS servicing log; servicing logs are not read yet"),
+        err.contains("skipped 1 file: an MSI verbose log; MSI logs are not read yet"),
         "{err}"
     );
     assert!(err.contains("skipped 1 file: an empty file"), "{err}");

@@ -511,6 +511,20 @@ fn normalize_space(code: Code) -> Code {
     }
 }
 
+/// The numbering space of a bare value as logs print it: NTSTATUS errors and warnings
+/// carry their severity in the top two bits (`0xC…`, `0x8…` with facility 0); HRESULTs
+/// have the top bit and a facility; small values are Win32 errors.
+pub fn code_of_value(v: u32) -> Code {
+    let space = if v >> 30 == 0b11 || (v >> 31 == 1 && v & 0x0FFF_0000 == 0) {
+        Space::NtStatus
+    } else if v >> 31 == 1 {
+        Space::HResult
+    } else {
+        Space::Win32
+    };
+    Code { space, value: v }
+}
+
 /// Classifies a code through [`CLASSIFICATION`].
 pub fn classify(code: Code) -> Option<StatusClass> {
     let code = normalize_space(code);

@@ -6,6 +6,7 @@
 //!   literal prefilter.
 //! - [`procmon`]: Process Monitor captures (PML) and exports (CSV, XML).
 //! - [`evtx`]: Windows event logs.
+//! - [`servicing`]: CBS, DISM and setup text logs.
 //!
 //! Every format a family reads is one row of [`FORMATS`]: how to recognise it from the
 //! first bytes of the (decompressed, decoded) input, and how to read it. Adding a
@@ -23,6 +24,7 @@ use io::open::Opened;
 pub mod evtx;
 pub mod io;
 pub mod procmon;
+pub mod servicing;
 
 /// Counters of one input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -77,6 +79,8 @@ pub struct Prepared<'f> {
     pub procmon: procmon::csv::ProcmonCsv<'f>,
     /// What EVTX records are searched for before rendering.
     pub evtx: evtx::Needles,
+    /// The code spellings servicing-log lines are found by.
+    pub servicing: io::prefilter::Prefilter,
 }
 
 impl<'f> Prepared<'f> {
@@ -87,6 +91,7 @@ impl<'f> Prepared<'f> {
             filter,
             procmon: procmon::csv::ProcmonCsv::with_options(filter, chunk),
             evtx: evtx::Needles::new(filter),
+            servicing: io::prefilter::Prefilter::caseless(&servicing::literals(filter)),
         }
     }
 }
@@ -124,7 +129,15 @@ pub struct Format {
 
 /// Every format culprit reads, in the order they are tried (most specific first: a
 /// CSV header is recognised last, as it is the loosest test).
-pub static FORMATS: &[Format] = &[procmon::PML, procmon::XML, evtx::EVTX, procmon::CSV];
+pub static FORMATS: &[Format] = &[
+    procmon::PML,
+    procmon::XML,
+    evtx::EVTX,
+    servicing::CBS,
+    servicing::DISM,
+    servicing::SETUP,
+    procmon::CSV,
+];
 
 /// The format of an input, from its first bytes.
 pub fn recognise(head: &[u8]) -> Option<&'static Format> {
@@ -149,6 +162,18 @@ mod tests {
                 b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<procmon><processlist>",
             ),
             ("evtx", b"ElfFile\0\0\0\0\0"),
+            (
+                "cbs-log",
+                b"2019-06-05 13:04:22, Info                  CBS    Exec: x\r\n",
+            ),
+            (
+                "dism-log",
+                b"2019-06-05 13:04:18, Info                  DISM   PID=1804 TID=1796 x\r\n",
+            ),
+            (
+                "setup-log",
+                b"2024-01-25 16:35:37, Error      [0x0f0070] SYSPRP RunDlls:x\r\n",
+            ),
             (
                 "procmon-csv",
                 b"\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\",\"Result\",\"Detail\"\r\n",

@@ -173,12 +173,17 @@ pub struct Facts<'a> {
     pub registry_value: bool,
     /// The process refused most often (`mstsc.exe`).
     pub who: &'a str,
+    /// The [`Rule::message`] patterns the path's logged messages hold.
+    pub messages: &'a [&'static str],
 }
 
 /// One row of the verdict table. `None` in a condition matches anything.
 pub struct Rule {
     /// Stable row name (docs, tests).
     pub id: &'static str,
+    /// A known message (lower-case substring of a servicing log's text) this row is
+    /// about; such rows hold only for paths whose records logged it.
+    pub message: Option<&'static str>,
     pub path: Option<PathClass>,
     pub status: Option<StatusClass>,
     pub writes: Option<bool>,
@@ -201,13 +206,19 @@ fn matches<T: PartialEq>(cond: Option<T>, value: T) -> bool {
     cond.is_none_or(|c| c == value)
 }
 
+/// Every [`Rule::message`] of the table: what a kept record's text is matched against.
+pub fn known_messages() -> impl Iterator<Item = &'static str> {
+    RULES.iter().filter_map(|r| r.message)
+}
+
 /// The first row of [`RULES`] that holds for `f`.
 pub fn rule(f: &Facts<'_>) -> &'static Rule {
     let class = path_class(f.path, f.kind);
     RULES
         .iter()
         .find(|r| {
-            matches(r.path, class)
+            r.message.is_none_or(|m| f.messages.contains(&m))
+                && matches(r.path, class)
                 && matches(r.status, f.status)
                 && matches(r.writes, f.writes)
                 && matches(r.recovered, f.recovered)
@@ -282,13 +293,34 @@ mod tests {
             system_caller: e.6,
             registry_value: false,
             who: "x.exe",
+            messages: &[],
+        }
+    }
+
+    /// A row's example, with the row's known message logged.
+    fn facts_of(r: &'static Rule) -> Facts<'static> {
+        Facts {
+            messages: match r.message {
+                Some(m) => std::slice::from_ref(
+                    RULES
+                        .iter()
+                        .find_map(|x| x.message.as_ref().filter(|x| **x == m))
+                        .unwrap(),
+                ),
+                None => &[],
+            },
+            ..facts(&r.example)
         }
     }
 
     #[test]
     fn every_row_is_selected_by_its_example() {
         for r in RULES {
-            assert_eq!(rule(&facts(&r.example)).id, r.id, "row {}", r.id);
+            assert_eq!(rule(&facts_of(r)).id, r.id, "row {}", r.id);
+            // A message row never holds without its message.
+            if r.message.is_some() {
+                assert_ne!(rule(&facts(&r.example)).id, r.id, "row {}", r.id);
+            }
         }
         let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
         ids.sort();
@@ -368,7 +400,8 @@ mod tests {
     #[test]
     fn the_conclusion_comes_before_the_steps() {
         for r in RULES {
-            let d = decide(&facts(&r.example));
+            let d = decide(&facts_of(r));
+            assert_eq!(d.rule, r.id);
             assert_eq!(d.advice.len(), 1 + r.steps.len());
             assert!(!d.advice[0].contains('{'), "{}: {}", r.id, d.advice[0]);
         }

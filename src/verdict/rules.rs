@@ -17,6 +17,7 @@ const WP_STEPS: &[&str] = &[
 pub static RULES: &[Rule] = &[
     Rule {
         id: "recovered",
+        message: None,
         path: None,
         status: None,
         writes: None,
@@ -37,7 +38,34 @@ pub static RULES: &[Rule] = &[
         ),
     },
     Rule {
+        id: "offline-hive-held-open",
+        message: Some("failed to unload offline registry"),
+        path: None,
+        status: Some(StatusClass::Denied),
+        writes: None,
+        recovered: None,
+        probe_only: None,
+        system_caller: None,
+        verdict: Verdict::Blocked,
+        conclusion: "Blocked, not an ACL problem: the servicing stack could not unload the offline registry hive {path} because another process still held it open when the image was unmounted (\"the client may still need it open\"). Permissions on the hive will not help.",
+        steps: &[
+            "Close what may hold the mounted image's hives: a Registry Editor with the hive loaded, an antivirus or backup agent scanning the mount folder, a second DISM or PowerShell session on the same image.",
+            "List hives still loaded from the image: `reg query HKLM` (offline hives load under GUID-like names), then unload each one with reg unload and its key name.",
+            "Clean up the stale mount, then retry the servicing command: `dism /Cleanup-Mountpoints`.",
+        ],
+        example: (
+            "F:\\Windows\\System32\\config\\SOFTWARE",
+            PathKind::File,
+            StatusClass::Denied,
+            false,
+            false,
+            false,
+            false,
+        ),
+    },
+    Rule {
         id: "shadow-copy",
+        message: None,
         path: Some(PathClass::ShadowCopy),
         status: None,
         writes: None,
@@ -59,6 +87,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "write-protected",
+        message: None,
         path: None,
         status: Some(StatusClass::WriteProtect),
         writes: None,
@@ -80,6 +109,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "system-only-key",
+        message: None,
         path: Some(PathClass::SystemOnlyKey),
         status: Some(StatusClass::Denied),
         writes: None,
@@ -101,6 +131,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "other-account-hive",
+        message: None,
         path: Some(PathClass::OtherAccountHive),
         status: Some(StatusClass::Denied),
         writes: None,
@@ -122,6 +153,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "system-only-folder",
+        message: None,
         path: Some(PathClass::SystemOnlyFolder),
         status: Some(StatusClass::Denied),
         writes: None,
@@ -143,6 +175,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "maximum-allowed-probe",
+        message: None,
         path: None,
         status: Some(StatusClass::Denied),
         writes: None,
@@ -164,6 +197,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "rdp-client-key",
+        message: None,
         path: Some(PathClass::RdpClientKey),
         status: Some(StatusClass::Denied),
         writes: Some(true),
@@ -188,6 +222,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "servicing-write",
+        message: None,
         path: Some(PathClass::Servicing),
         status: Some(StatusClass::Denied),
         writes: Some(true),
@@ -212,6 +247,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "write-denied",
+        message: None,
         path: None,
         status: Some(StatusClass::Denied),
         writes: Some(true),
@@ -236,6 +272,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "read-denied",
+        message: None,
         path: None,
         status: Some(StatusClass::Denied),
         writes: Some(false),
@@ -259,6 +296,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "privilege",
+        message: None,
         path: None,
         status: Some(StatusClass::Privilege),
         writes: None,
@@ -282,6 +320,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "sharing",
+        message: None,
         path: None,
         status: Some(StatusClass::Sharing),
         writes: None,
@@ -305,6 +344,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "cannot-delete",
+        message: None,
         path: None,
         status: Some(StatusClass::CannotDelete),
         writes: None,
@@ -328,6 +368,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "selected",
+        message: None,
         path: None,
         status: None,
         writes: None,

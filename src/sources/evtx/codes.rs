@@ -6,8 +6,6 @@
 //! reference (`%%5`, `%%2147942405`), and `5 (0x00000005)`. Every form becomes one
 //! `u32`, and [`code_of`] gives it its numbering space.
 
-use crate::codes::{Code, Space};
-
 /// The code a field's text holds, in any of the forms above; `None` for anything
 /// else (a word, a path, a number that does not fit 32 bits).
 pub fn normalise(text: &str) -> Option<u32> {
@@ -45,23 +43,12 @@ pub fn binary_le(hex: &str) -> Option<u32> {
     Some(u32::from_le_bytes([byte(0)?, byte(2)?, byte(4)?, byte(6)?]))
 }
 
-/// The numbering space of a bare value: NTSTATUS errors and warnings carry their
-/// severity in the top two bits (`0xC…`, `0x8…` with facility 0); HRESULTs have the
-/// top bit and a facility; small values are Win32 errors.
-pub fn code_of(v: u32) -> Code {
-    let space = if v >> 30 == 0b11 || (v >> 31 == 1 && v & 0x0FFF_0000 == 0) {
-        Space::NtStatus
-    } else if v >> 31 == 1 {
-        Space::HResult
-    } else {
-        Space::Win32
-    };
-    Code { space, value: v }
-}
+pub use crate::codes::code_of_value as code_of;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Space;
 
     /// Every encoding the evidence survey found, for the same two codes.
     #[test]

@@ -1,0 +1,373 @@
+//! Servicing text logs: CBS.log and CbsPersist, dism.log, Panther and setup logs.
+//!
+//! One record assembler serves them all ([`line`]): a line that starts with a
+//! timestamp opens a record, other lines continue it. A literal prefilter over the
+//! code spellings finds the few lines worth reading; only their records are assembled
+//! and parsed ([`status`] for the codes, [`paths`] for the path, [`process`] for who
+//! wrote it). A record whose code is selected and that names a path is a failure on
+//! that path; one that names none is ticket context. Times are local, without a zone.
+
+pub mod line;
+pub mod paths;
+pub mod process;
+pub mod status;
+
+use std::path::Path;
+
+use super::io::open::Opened;
+use super::io::prefilter::Prefilter;
+use super::{FileScan, Format, Origin, Reading};
+use crate::codes::code_of_value;
+use crate::error::SourceError;
+use crate::filter::Filter;
+use crate::model::{Event, Family, Moment, Note, NoteKind};
+use crate::progress::Progress;
+use line::{Header, header, opens_record};
+
+/// Most lines a record spans (its first line and its continuations) that are read;
+/// and most bytes. A longer record is cut there (a logged script, a hostile line).
+const RECORD_LINES: usize = 64;
+const RECORD_BYTES: usize = 64 * 1024;
+
+/// A CBS.log (or CbsPersist, or Panther cbs.log): mostly CBS and CSI records.
+pub const CBS: Format = Format {
+    kind: "cbs-log",
+    family: Family::Servicing,
+    origin: Origin::Line,
+    recognise: |head| kind_of(head) == Some("cbs-log"),
+    read,
+};
+
+/// A dism.log: mostly DISM records.
+pub const DISM: Format = Format {
+    kind: "dism-log",
+    family: Family::Servicing,
+    origin: Origin::Line,
+    recognise: |head| kind_of(head) == Some("dism-log"),
+    read,
+};
+
+/// Panther setupact/setuperr, DPX and other logs of the same grammar.
+pub const SETUP: Format = Format {
+    kind: "setup-log",
+    family: Family::Servicing,
+    origin: Origin::Line,
+    recognise: |head| kind_of(head) == Some("setup-log"),
+    read,
+};
+
+/// Which of the three a head is: by the components of its first records. `None`
+/// when no record opens in its first 200 lines.
+fn kind_of(head: &[u8]) -> Option<&'static str> {
+    let text = String::from_utf8_lossy(head);
+    let (mut records, mut cbs, mut dism) = (0, 0, 0);
+    for l in text.lines().take(200) {
+        let Some(at) = opens_record(l.as_bytes()) else {
+            continue;
+        };
+        let Some(h) = header(&l[at..]) else { continue };
+        records += 1;
+        match h.component {
+            "CBS" | "CSI" | "SXS" => cbs += 1,
+            "DISM" => dism += 1,
+            _ if h.message.starts_with("DISM") => dism += 1,
+            _ => {}
+        }
+    }
+    if records == 0 {
+        None
+    } else if dism > cbs {
+        Some("dism-log")
+    } else if cbs > 0 {
+        Some("cbs-log")
+    } else {
+        Some("setup-log")
+    }
+}
+
+/// The literals a servicing record must hold to be worth reading: every spelling of
+/// every selected code (hex in any case, the `0x5` and `0x00000005` forms of Win32
+/// codes, the tables' names), and the lines that say which PID is dism.exe's.
+pub fn literals(filter: &Filter) -> Vec<String> {
+    let mut numbers = Vec::new();
+    for v in filter.statuses.ntstatus_values() {
+        numbers.push(v);
+        if let Some(w) = crate::codes::ntstatus_to_win32(v) {
+            numbers.push(w);
+            numbers.push(0x8007_0000 | (w & 0xFFFF));
+        }
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    let mut lits = vec![
+        "DISM Manager: PID=".to_string(),
+        "DISM Image Session: PID=".to_string(),
+    ];
+    for &n in &numbers {
+        if n > 0xFFFF {
+            lits.push(format!("{n:08x}"));
+        } else {
+            lits.push(format!("0x{n:x}"));
+        }
+        if let Some(name) = code_of_value(n).name() {
+            lits.push(name.to_string());
+        }
+    }
+    lits
+}
+
+fn read(opened: Opened, r: &Reading<'_>) -> FileScan {
+    match opened.into_bytes() {
+        Ok(bytes) => scan(
+            r.name,
+            &bytes,
+            r.filter(),
+            &r.prepared.servicing,
+            r.index,
+            r.progress,
+        ),
+        Err(source) => FileScan {
+            error: Some(SourceError::Open {
+                path: r.name.to_path_buf(),
+                source,
+            }),
+            ..FileScan::default()
+        },
+    }
+}
+
+/// The lines of `text` from `start`, at most [`RECORD_LINES`] and [`RECORD_BYTES`],
+/// up to the next record: (end of the record, its text).
+fn record_end(text: &[u8], start: usize) -> usize {
+    let mut at = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i + 1);
+    for _ in 1..RECORD_LINES {
+        if at >= text.len() || at - start >= RECORD_BYTES || opens_record(&text[at..]).is_some() {
+            break;
+        }
+        at = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i + 1);
+    }
+    at.min(start + RECORD_BYTES).min(text.len())
+}
+
+/// Where the record holding the line at `ls` starts: that line, or an earlier one
+/// within [`RECORD_LINES`] and [`RECORD_BYTES`]. `None` for an orphan continuation.
+fn record_start(text: &[u8], ls: usize) -> Option<usize> {
+    let mut at = ls;
+    for _ in 0..RECORD_LINES {
+        if opens_record(&text[at..]).is_some() {
+            return Some(at);
+        }
+        if at == 0 || ls - at >= RECORD_BYTES {
+            return None;
+        }
+        at = memchr::memrchr(b'\n', &text[..at - 1]).map_or(0, |i| i + 1);
+    }
+    None
+}
+
+/// Reads one decoded servicing log held in memory (`name` as reports call it).
+pub fn scan(
+    name: &Path,
+    text: &[u8],
+    filter: &Filter,
+    pre: &Prefilter,
+    input: u32,
+    progress: &dyn Progress,
+) -> FileScan {
+    let _ = name;
+    let mut out = FileScan::default();
+    out.stats.rows = memchr::memchr_iter(b'\n', text).count() as u64
+        + u64::from(!text.is_empty() && !text.ends_with(b"\n"));
+    let mut ranges = Vec::new();
+    pre.lines(text, &mut ranges);
+    let mut pids = process::Pids::default();
+    let (mut counted, mut line_no) = (0usize, 1u64);
+    let mut last_record = usize::MAX;
+    for (ls, _) in ranges {
+        let Some(start) = record_start(text, ls) else {
+            out.stats.bad_rows += 1;
+            let line = line_no + memchr::memchr_iter(b'\n', &text[counted..ls]).count() as u64;
+            if out.stats.first_bad.is_none() {
+                out.stats.first_bad =
+                    Some((line, "a status on a line that belongs to no record".into()));
+            }
+            continue;
+        };
+        if start == last_record {
+            continue;
+        }
+        last_record = start;
+        if start >= counted {
+            line_no += memchr::memchr_iter(b'\n', &text[counted..start]).count() as u64;
+            counted = start;
+        }
+        let end = record_end(text, start);
+        let raw = String::from_utf8_lossy(&text[start..end]);
+        let prefix = opens_record(raw.as_bytes()).unwrap_or(0);
+        let first = raw[prefix..].lines().next().unwrap_or("");
+        let Some(h) = header(first) else {
+            out.stats.bad_rows += 1;
+            if out.stats.first_bad.is_none() {
+                out.stats.first_bad = Some((line_no, "a record header that does not parse".into()));
+            }
+            continue;
+        };
+        pids.learn(&h);
+        // The message and its continuation lines.
+        let mut message = h.message.trim_end().to_string();
+        for cont in raw[prefix..].lines().skip(1) {
+            let cont = cont.trim_end();
+            if !cont.is_empty() {
+                message.push('\n');
+                message.push_str(cont);
+            }
+        }
+        keep(
+            &mut out,
+            &h,
+            &message,
+            &pids,
+            filter,
+            input,
+            line_no,
+            start as u64,
+        );
+    }
+    progress.advance(text.len() as u64);
+    out.agg.settle(&|_, _, _, _| false);
+    out
+}
+
+/// Folds one record in when it holds a selected code.
+#[allow(clippy::too_many_arguments)]
+fn keep(
+    out: &mut FileScan,
+    h: &Header<'_>,
+    message: &str,
+    pids: &process::Pids,
+    filter: &Filter,
+    input: u32,
+    line: u64,
+    offset: u64,
+) {
+    let found = status::codes(message)
+        .into_iter()
+        .find_map(|c| filter.statuses.match_code(c).map(|class| (c, class)));
+    let Some((code, class)) = found else { return };
+    let (process, pid) = pids.of(h);
+    let known = process != process::UNKNOWN;
+    let wanted = if known {
+        filter.processes.matches(&process)
+    } else {
+        filter.processes == crate::filter::ProcessSet::All
+    };
+    if !wanted {
+        out.stats.others += 1;
+        return;
+    }
+    let time = Moment {
+        text: format!("{:04}-{:02}-{:02} {}", h.date.0, h.date.1, h.date.2, h.time),
+        time_of_day_ns: crate::timefmt::time_of_day_ns(h.time),
+        date: Some(h.date),
+        utc: false,
+    };
+    if !filter.window.contains(&time) {
+        return;
+    }
+    out.stats.matches += 1;
+    let first_line = message.lines().next().unwrap_or("");
+    let source = if h.component.is_empty() {
+        "servicing log".to_string()
+    } else {
+        format!("{} log", h.component)
+    };
+    match paths::first_path(message) {
+        Some(path) => out.agg.add(&Event {
+            input,
+            family: Family::Servicing,
+            line,
+            offset,
+            process: process.into(),
+            pid,
+            operation: operation(first_line).into(),
+            path: path.into(),
+            code,
+            class,
+            result: code.name().unwrap_or("").to_string().into(),
+            detail: first_line.to_string().into(),
+            time,
+        }),
+        None => out.agg.add_note(Note {
+            input,
+            family: Family::Servicing,
+            line,
+            kind: NoteKind::Code,
+            source,
+            process: known.then_some(process),
+            code: Some(code.value),
+            subject: first_line.chars().take(200).collect(),
+            benign: None,
+            time,
+        }),
+    }
+}
+
+/// What a record says was attempted: its text up to the first `:` or path, cut short
+/// (`Failed to unload offline registry`); a DISM record's `Class::Method`.
+fn operation(message: &str) -> String {
+    let m = message.trim();
+    // DISM: `… - CPackageManagerCLIHandler::ProcessCmdLine_CleanupImage(hr:0x…)`.
+    if let Some((_, tail)) = m.rsplit_once(" - ")
+        && tail.contains("::")
+    {
+        return tail.split('(').next().unwrap_or(tail).trim().to_string();
+    }
+    let m = m
+        .strip_prefix('[')
+        .and_then(|r| r.split_once("] "))
+        .map_or(m, |(_, r)| r);
+    let cut = m
+        .find([':', '[', '\'', '"', '{'])
+        .unwrap_or(m.len())
+        .min(paths::first_path_start(m).unwrap_or(m.len()));
+    let op: String = m[..cut].trim().chars().take(80).collect();
+    if op.is_empty() {
+        "servicing".to_string()
+    } else {
+        op
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_the_verb_or_the_method() {
+        assert_eq!(
+            operation("Failed to unload offline registry: {bf1a}F:/x, the client"),
+            "Failed to unload offline registry"
+        );
+        assert_eq!(
+            operation(
+                "DISM Package Manager: PID=5372 TID=12244 Failed. - CPackageManagerCLIHandler::ProcessCmdLine_CleanupImage(hr:0x800f081f)"
+            ),
+            "CPackageManagerCLIHandler::ProcessCmdLine_CleanupImage"
+        );
+        assert_eq!(
+            operation("[SetupPlatform.exe] SetFirmwareEnvironmentVariableW() error = 0x5"),
+            "SetFirmwareEnvironmentVariableW() error = 0x5"
+        );
+    }
+
+    #[test]
+    fn kinds_by_components() {
+        let cbs = b"2019-06-05 13:04:22, Info                  CBS    x\r\n2019-06-05 13:04:22, Info                  CSI    y\r\n";
+        assert_eq!(kind_of(cbs), Some("cbs-log"));
+        let dism = b"\xEF\xBB\xBFjunk\n2019-06-05 13:04:18, Info                  DISM   PID=1804 TID=1796 x\n";
+        assert_eq!(kind_of(&dism[3..]), Some("dism-log"));
+        let setup = b"2024-01-25 16:35:37, Error      [0x0f0070] SYSPRP RunDlls:x\n";
+        assert_eq!(kind_of(setup), Some("setup-log"));
+        assert_eq!(kind_of(b"Time,Process\n1,2\n"), None);
+    }
+}

@@ -1,0 +1,200 @@
+//! Every real servicing log in `../shared/corpus/cbs-dism` reads; the records kept
+//! equal an independent count (a plain record split and a regex over each record's
+//! text, no culprit code); the Panther cbs.log's E_ACCESSDENIED hive paths come out
+//! with their hint; UTF-16 and gzip copies read like the plain file. Skips with a note
+//! when the corpus is absent.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use regex::Regex;
+use serde_json::Value;
+
+/// `(file, kind)` for every entry of `SOURCES.md`.
+fn entries(dir: &Path) -> Vec<(String, String, u64)> {
+    let text = std::fs::read_to_string(dir.join("SOURCES.md")).unwrap();
+    let mut out = Vec::new();
+    for section in text.split("\n## ").skip(1) {
+        let name = section.lines().next().unwrap().trim().to_string();
+        let kind = section
+            .lines()
+            .find_map(|l| l.strip_prefix("- kind: "))
+            .unwrap()
+            .trim()
+            .to_string();
+        let lines = section
+            .split("lines: ")
+            .nth(1)
+            .and_then(|s| s.split(';').next())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap();
+        out.push((name, kind, lines));
+    }
+    out
+}
+
+/// Kinds of `SOURCES.md` that do not follow the servicing record grammar.
+const NOT_SERVICING: &[&str] = &["pfro", "panther-ddacl", "windowsupdate"];
+
+/// The independent count: records (a line starting `YYYY-MM-DD HH:MM:SS, ` opens
+/// one, other lines continue it) whose text holds an access-denied or write-protect
+/// code in any spelling.
+fn independent_count(path: &Path) -> u64 {
+    let bytes = std::fs::read(path).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let opens = Regex::new(r"^(?:.*\.log:)?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d, ").unwrap();
+    let code = Regex::new(
+        r"(?i)e_accessdenied|error_access_denied|status_access_denied|error_write_protect|status_media_write_protected|0x80070005|0x80070013|0xc0000022|0xc00000a2|hresult=8007000(5|13)\b|(error|gle)\s*=\s*0x(5|13)\b|gle=0x000000(05|13)\b",
+    )
+    .unwrap();
+    let mut records: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if opens.is_match(line) || records.is_empty() {
+            records.push(line.to_string());
+        } else {
+            let last = records.last_mut().unwrap();
+            last.push('\n');
+            last.push_str(line);
+        }
+    }
+    records.iter().filter(|r| code.is_match(r)).count() as u64
+}
+
+fn scan_dir(dir: &Path) -> Value {
+    let (code, r, err) = run_json(&[dir.to_str().unwrap(), "--all-processes", "--top", "0"]);
+    assert_eq!(code, 0, "{err}");
+    r
+}
+
+#[test]
+fn every_servicing_log_reads_and_keeps_what_an_independent_count_keeps() {
+    let Some(dir) = corpus("cbs-dism") else {
+        return;
+    };
+    let r = scan_dir(&dir);
+    let all = entries(&dir);
+    assert!(all.len() >= 20);
+    let mut kept = 0;
+    for (name, kind, lines) in &all {
+        let i = input(&r, name);
+        if NOT_SERVICING.contains(&kind.as_str()) {
+            assert_eq!(i["status"], "skipped", "{name}: {i}");
+            continue;
+        }
+        assert_eq!(i["status"], "ok", "{name}: {}", i["message"]);
+        assert_eq!(i["family"], "servicing", "{name}");
+        assert_eq!(i["rows"], *lines, "{name}: lines");
+        assert_eq!(i["bad_rows"], 0, "{name}");
+        let want = independent_count(&dir.join(name));
+        assert_eq!(i["matches"], want, "{name}: kept records");
+        kept += want;
+    }
+    assert!(kept >= 4, "the corpus holds access-denied records ({kept})");
+}
+
+#[test]
+fn the_offline_hive_denials_are_found_with_their_hint() {
+    let Some(dir) = corpus("cbs-dism") else {
+        return;
+    };
+    let (code, r, err) = run_json(&[dir.join("newfolder__panther_cbs.log").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mut paths = paths(&r);
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "F:\\Windows\\System32\\config\\SOFTWARE",
+            "F:\\Windows\\System32\\config\\SYSTEM"
+        ]
+    );
+    for f in r["findings"].as_array().unwrap() {
+        assert_eq!(f["rule"], "offline-hive-held-open");
+        assert_eq!(f["verdict"], "blocked");
+        assert_eq!(f["statuses"][0]["code"], "0x80070005");
+        assert_eq!(f["families"], serde_json::json!(["servicing"]));
+        let advice = f["advice"].to_string();
+        assert!(
+            advice.contains("still held it open") && advice.contains("dism /Cleanup-Mountpoints"),
+            "{advice}"
+        );
+        assert_eq!(
+            f["operations"][0]["name"],
+            "Failed to unload offline registry"
+        );
+    }
+}
+
+#[test]
+fn logs_without_a_marker_give_nothing() {
+    let Some(dir) = corpus("cbs-dism") else {
+        return;
+    };
+    let r = scan_dir(&dir);
+    let text = std::fs::read_to_string(dir.join("SOURCES.md")).unwrap();
+    for (name, _, _) in entries(&dir) {
+        let section = text.split(&format!("## {name}\n")).nth(1).unwrap();
+        let measured = section
+            .lines()
+            .find(|l| l.starts_with("- measured:"))
+            .unwrap();
+        let marked = [
+            "E_ACCESSDENIED",
+            "0x80070005",
+            "error = 0x5",
+            "0x80070013",
+            "0xc00000a2",
+        ]
+        .iter()
+        .any(|m| measured.contains(m));
+        if marked {
+            continue;
+        }
+        let mention = |v: &Value| v.to_string().contains(&name);
+        assert!(
+            !r["findings"].as_array().unwrap().iter().any(mention),
+            "{name}"
+        );
+        assert!(
+            !r["notes"].as_array().unwrap().iter().any(mention),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn utf16_and_gzip_copies_read_like_the_plain_log() {
+    let Some(dir) = corpus("cbs-dism") else {
+        return;
+    };
+    let plain = dir.join("newfolder__panther_cbs.log");
+    let bytes = std::fs::read(&plain).unwrap();
+    let text = String::from_utf8(
+        bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&bytes)
+            .to_vec(),
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let utf16 = tmp.path().join("cbs_utf16.log");
+    let mut u = vec![0xFF, 0xFE];
+    u.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&utf16, &u).unwrap();
+    let gz = tmp.path().join("cbs.log.gz");
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::io::Write::write_all(&mut e, &bytes).unwrap();
+    e.finish().unwrap();
+    let (_, want, _) = run_json(&[plain.to_str().unwrap()]);
+    for v in [&utf16, &gz] {
+        let (code, got, err) = run_json(&[v.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(finding_shape(&got), finding_shape(&want), "{}", v.display());
+        assert_eq!(got["inputs"][0]["rows"], want["inputs"][0]["rows"]);
+    }
+}

@@ -158,7 +158,12 @@ impl Aggregate {
         p.spellings.add(display.as_str(), 1);
         p.raw.add(ev.path.as_ref(), 1);
         p.count += 1;
-        let asked = access(&ev.operation, &ev.detail);
+        let mut asked = access(&ev.operation, &ev.detail);
+        // Only a write can meet a write-protected medium, whatever a log calls the
+        // operation (`CDISMPackageManager::StagePayloadFile`).
+        if ev.class == StatusClass::WriteProtect && !asked.writes() {
+            asked = asked.with(Access::WRITE);
+        }
         if asked.writes() {
             p.write_intent += 1;
         }

@@ -159,6 +159,20 @@ fn volume_points(count: u64) -> u32 {
     (2 * (63 - count.max(1).leading_zeros())).min(VOLUME_MAX)
 }
 
+/// A code's name in its table, or for an HRESULT that wraps a Win32 error the name
+/// `HRESULT_FROM_WIN32(ERROR_…)` (the HRESULT table names few of them).
+fn status_name(code: crate::codes::Code) -> Option<String> {
+    code.name().map(str::to_string).or_else(|| {
+        (code.space == crate::codes::Space::HResult && code.value >> 16 == 0x8007)
+            .then(|| crate::codes::Code {
+                space: crate::codes::Space::Win32,
+                value: code.value & 0xFFFF,
+            })
+            .and_then(|w| w.name())
+            .map(|n| format!("HRESULT_FROM_WIN32({n})"))
+    })
+}
+
 /// Computes the factors of one path.
 pub fn factors(p: &PathAgg) -> Factors {
     let worst = p
@@ -357,7 +371,7 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
                 .map(|(code, &count)| StatusCount {
                     class: code.class().unwrap_or(StatusClass::Other),
                     code: code.hex(),
-                    name: code.name().map(str::to_string),
+                    name: status_name(*code),
                     result: codes::procmon_render(code.value),
                     count,
                 })

@@ -9,17 +9,58 @@ use std::process::{Command as StdCommand, Stdio};
 use common::*;
 
 const TICKET: &str = "fixtures/tickets/rdp-install-denied";
-/// Rank 1: mstsc.exe refused a write on Default.rdp, seen by Procmon and by the
+/// Rank 2: mstsc.exe refused a write on Default.rdp, seen by Procmon and by the
 /// Security log's 4656 failure audit (two source families agree).
 const CORROBORATED: &str = "C:\\Users\\alice\\Documents\\Default.rdp";
-/// Rank 2: DismHost.exe's writes refused as write-protected (Procmon only).
+/// Rank 1: DismHost.exe's writes refused as write-protected, seen by Procmon and by
+/// dism.log (two source families agree).
 const PLANTED: &str = "C:\\Windows\\WinSxS\\Temp\\InFlight\\8c2f1d0e5a7b4c3e\\amd64_microsoft-windows-t..services-mstsc-exe_31bf3856ad364e35_10.0.22621.4391_none_5f1c0a1b8d2e3f40\\mstsc.exe";
 
 #[test]
 fn example_ticket_ranks_the_planted_path_first_with_its_evidence() {
     let (code, r, err) = run_json(&[TICKET]);
     assert_eq!(code, 0, "{err}");
-    let top = &r["findings"][0];
+    let f = &r["findings"][0];
+    assert_eq!(f["path"], PLANTED);
+    assert_eq!(f["families"], serde_json::json!(["procmon", "servicing"]));
+    assert_eq!(f["factors"]["agreement"], 15);
+    // Three Procmon rows (CSV lines 5, 8, 9) and two dism.log records (lines 9, 10).
+    assert_eq!(f["count"], 5);
+    assert_eq!(f["unrecovered"], 5);
+    assert_eq!(
+        f["write_intent"], 5,
+        "only a write meets a write-protected medium"
+    );
+    assert_eq!(f["statuses"][0]["class"], "write-protect");
+    assert_eq!(f["statuses"][0]["name"], "STATUS_MEDIA_WRITE_PROTECTED");
+    assert_eq!(f["statuses"][0]["code"], "0xC00000A2");
+    assert_eq!(f["statuses"][1]["code"], "0x80070013");
+    assert_eq!(
+        f["statuses"][1]["name"],
+        "HRESULT_FROM_WIN32(ERROR_WRITE_PROTECT)"
+    );
+    assert_eq!(f["processes"][0]["name"], "DismHost.exe");
+    assert_eq!(
+        f["processes"].as_array().unwrap().len(),
+        1,
+        "one DismHost.exe in both sources"
+    );
+    assert!(
+        f["first_seen"]["input"]
+            .as_str()
+            .unwrap()
+            .ends_with("PC01_dism.log")
+    );
+    assert_eq!(f["first_seen"]["line"], 9);
+    assert_eq!(f["last_seen"]["line"], 9);
+    let samples = f["samples"].to_string();
+    assert!(samples.contains("Generic Write"), "{samples}");
+    assert!(
+        samples.contains("Failed to stage the payload file"),
+        "{samples}"
+    );
+    assert!(!f["advice"].as_array().unwrap().is_empty());
+    let top = &r["findings"][1];
     assert_eq!(top["path"], CORROBORATED);
     assert_eq!(top["families"], serde_json::json!(["procmon", "evtx"]));
     assert_eq!(top["factors"]["agreement"], 15);
@@ -39,23 +80,6 @@ fn example_ticket_ranks_the_planted_path_first_with_its_evidence() {
         details.contains("Write Data/Add File, Append Data/Add Subdirectory, Write Attributes"),
         "{details}"
     );
-    let f = &r["findings"][1];
-    assert_eq!(f["path"], PLANTED);
-    assert_eq!(f["statuses"][0]["class"], "write-protect");
-    assert_eq!(f["statuses"][0]["name"], "STATUS_MEDIA_WRITE_PROTECTED");
-    assert_eq!(f["statuses"][0]["code"], "0xC00000A2");
-    assert_eq!(f["count"], 3);
-    assert_eq!(f["unrecovered"], 3);
-    assert_eq!(f["processes"][0]["name"], "DismHost.exe");
-    assert_eq!(f["first_seen"]["line"], 5);
-    assert_eq!(f["last_seen"]["line"], 9);
-    assert!(
-        f["samples"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("Generic Write")
-    );
-    assert!(!f["advice"].as_array().unwrap().is_empty());
     // The RDP client's own denial comes next: write denied, never recovered.
     assert_eq!(
         r["findings"][2]["path"],
@@ -83,11 +107,12 @@ fn table_is_the_default_and_lists_the_planted_path_first() {
         .lines()
         .find(|l| l.contains("│ 1 "))
         .expect("a first table row");
-    assert!(first_row.contains("Default.rdp"), "{first_row}");
+    assert!(first_row.contains("MEDIA WRITE PROTECTED"), "{first_row}");
     let second_row = out.lines().find(|l| l.contains("│ 2 ")).unwrap();
-    assert!(second_row.contains("MEDIA WRITE PROTECTED"), "{second_row}");
-    assert!(out.contains(&format!("#1 {CORROBORATED}")));
-    assert!(out.contains(&format!("#2 {PLANTED}")));
+    assert!(second_row.contains("Default.rdp"), "{second_row}");
+    assert!(out.contains(&format!("#1 {PLANTED}")));
+    assert!(out.contains(&format!("#2 {CORROBORATED}")));
+    assert!(out.contains("procmon and servicing agree +15"));
     assert!(out.contains("procmon and evtx agree +15"));
     assert!(out.contains(
         "evidence  fixtures/tickets/rdp-install-denied/PC01_261124-072210_Procmon_dism.CSV:5"
@@ -196,16 +221,16 @@ fn every_machine_format_carries_the_schema_version() {
         .collect();
     assert!(lines.iter().all(|l| l["schema_version"] == 1));
     assert_eq!(lines[0]["type"], "finding");
-    assert_eq!(lines[0]["path"], CORROBORATED);
+    assert_eq!(lines[0]["path"], PLANTED);
     assert_eq!(lines.last().unwrap()["type"], "summary");
-    assert_eq!(lines.iter().filter(|l| l["type"] == "input").count(), 5);
+    assert_eq!(lines.iter().filter(|l| l["type"] == "input").count(), 6);
     let (_, csv_out, _) = run(&[TICKET, "--format", "csv"]);
     let mut rdr = csv::Reader::from_reader(csv_out.as_bytes());
     let headers = rdr.headers().unwrap().clone();
     assert_eq!(&headers[0], "schema_version");
     let first = rdr.records().next().unwrap().unwrap();
     assert_eq!(&first[0], "1");
-    assert_eq!(&first[3], CORROBORATED);
+    assert_eq!(&first[3], PLANTED);
 }
 
 #[test]
@@ -406,7 +431,7 @@ fn a_zipped_ticket_reads_like_its_folder() {
     let zip_name = zip_path.to_str().unwrap();
     assert_eq!(
         zipped["findings"][0]["first_seen"]["input"],
-        format!("{zip_name}!logs/PC01_261124-071530_Procmon_mstsc.CSV")
+        format!("{zip_name}!logs/PC01_dism.log")
     );
     assert_eq!(
         input(&zipped, "!logs/PC01_msinfo32_drivers.csv")["status"],
@@ -557,7 +582,7 @@ fn exit_codes_are_decoded_context_linked_to_the_last_unrecovered_failures() {
     assert_eq!(dism["exit"]["class"], "write-protect");
     // Dism.exe reports what its helper DismHost.exe met.
     assert_eq!(dism["linked"][0]["process"], "DismHost.exe");
-    assert_eq!(dism["linked"][0]["rank"], 2);
+    assert_eq!(dism["linked"][0]["rank"], 1);
     let top = &r["findings"][0];
     assert_eq!(
         top["factors"]["exit_link"], 20,
@@ -838,12 +863,13 @@ fn nothing_found_says_once_what_other_processes_had() {
     // mstsc export (Default.rdp, mstsc.exe by MsMpEng.exe, Servers\rdsh01, MRU0 twice,
     // SECURITY\Policy, SharedAccess by svchost.exe) and 4 in the dism export (the
     // InFlight target three times, Sessions.xml), plus mstsc.exe's in the event logs
-    // (the Security log's 4656 failure on Default.rdp, the RDP client's disconnect);
-    // none is nobody.exe's.
+    // (the Security log's 4656 failure on Default.rdp, the RDP client's disconnect)
+    // and dism.log's four records with 0x80070013 (two on the InFlight target by
+    // DismHost.exe, DismHost.exe's and dism.exe's summaries); none is nobody.exe's.
     let (code, out, err) = run(&[TICKET, "-p", "nobody.exe", "--no-progress"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("13 such failures of other processes; try --all-processes"),
+        err.contains("17 such failures of other processes; try --all-processes"),
         "{err}"
     );
     assert_eq!(err.matches("no write-protect/denied failure").count(), 1);
@@ -855,7 +881,7 @@ fn nothing_found_says_once_what_other_processes_had() {
         .iter()
         .map(|i| i["other_processes"].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 13);
+    assert_eq!(total, 17);
 }
 
 #[test]

@@ -164,7 +164,7 @@ fn volume_points(count: u64) -> u32 {
 fn status_name(code: crate::codes::Code) -> Option<String> {
     code.name().map(str::to_string).or_else(|| {
         (code.space == crate::codes::Space::HResult && code.value >> 16 == 0x8007)
-            .then(|| crate::codes::Code {
+            .then_some(crate::codes::Code {
                 space: crate::codes::Space::Win32,
                 value: code.value & 0xFFFF,
             })

@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 secs="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(any csv pml xml archive evtx)
+[ ${#targets[@]} -eq 0 ] && targets=(any csv pml xml archive evtx servicing)
 
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
@@ -31,6 +31,8 @@ for t in "${targets[@]}"; do
         pml) ls ../fixtures/procmon/*.pml >/dev/null 2>&1 && cp ../fixtures/procmon/*.pml "$corpus_root/$t/" || true ;;
         xml) cp ../fixtures/procmon/*.xml "$corpus_root/$t/" ;;
         archive) : ;;
+        servicing) cp ../fixtures/tickets/rdp-install-denied/*.log "$corpus_root/$t/"
+              find ../../shared/corpus/cbs-dism -name '*.log' -size -50k -exec cp {} "$corpus_root/$t/" \; 2>/dev/null || true ;;
         # The ticket's synthetic logs, and the real corpus's small files when present.
         evtx) cp ../fixtures/tickets/rdp-install-denied/*.evtx "$corpus_root/$t/"
               find ../../shared/corpus/evtx -name '*.evtx' -size -70k -exec cp {} "$corpus_root/$t/" \; 2>/dev/null || true ;;

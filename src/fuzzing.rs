@@ -69,6 +69,13 @@ pub fn evtx(data: &[u8]) {
     any(&b);
 }
 
+/// Bytes after a servicing log's first record: the servicing-log source.
+pub fn servicing(data: &[u8]) {
+    let mut b = b"2026-11-24 07:22:13, Info                  CBS    start\r\n".to_vec();
+    b.extend_from_slice(data);
+    any(&b);
+}
+
 /// Bytes inside a Procmon XML root: the XML source.
 pub fn xml(data: &[u8]) {
     let mut b = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<procmon>".to_vec();

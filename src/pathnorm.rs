@@ -47,6 +47,20 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// Normalises a path for display; `normalize(p).to_lowercase()` is the grouping key.
 pub fn normalize(raw: &str) -> String {
+    // One pass can uncover what another would trim (`x \` loses its separator, then its
+    // space): repeat to the fixed point, so that normalising is idempotent.
+    let mut out = normalize_once(raw);
+    for _ in 0..4 {
+        let again = normalize_once(&out);
+        if again == out {
+            break;
+        }
+        out = again;
+    }
+    out
+}
+
+fn normalize_once(raw: &str) -> String {
     let mut s = raw.trim();
     // \\?\UNC\server\share -> \\server\share
     let mut unc = false;
@@ -140,6 +154,15 @@ pub fn kind(normalized: &str) -> PathKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalising_is_idempotent_when_a_pass_uncovers_more() {
+        for raw in ["® \\", "x \\\\ ", "\\\\?\\ C:\\a\\ "] {
+            let once = normalize(raw);
+            assert_eq!(normalize(&once), once, "{raw:?}");
+        }
+        assert_eq!(normalize("® \\"), "®");
+    }
 
     #[test]
     fn one_target_many_spellings() {

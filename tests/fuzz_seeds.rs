@@ -74,6 +74,8 @@ fn every_target_survives_the_seeds_cut_and_flipped() {
                 fuzzing::xml(&v);
             } else if name.ends_with(".evtx") {
                 fuzzing::evtx(&v);
+            } else if name.ends_with(".log") {
+                fuzzing::servicing(&v);
             } else {
                 fuzzing::csv(&v);
             }
@@ -119,6 +121,7 @@ fn tiny_inputs_of_every_kind() {
         fuzzing::pml(data);
         fuzzing::xml(data);
         fuzzing::evtx(data);
+        fuzzing::servicing(data);
     }
 }
 

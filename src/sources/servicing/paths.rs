@@ -178,7 +178,9 @@ pub fn normalise(raw: &str) -> String {
         body = body.replace("\\\\", "\\");
     }
     let mut p = format!("{head}{body}");
-    if p.len() >= 12 && p[..12].eq_ignore_ascii_case("\\SystemRoot\\") {
+    if p.get(..12)
+        .is_some_and(|h| h.eq_ignore_ascii_case("\\SystemRoot\\"))
+    {
         p = format!("C:\\Windows\\{}", &p[12..]);
     }
     p
@@ -238,6 +240,13 @@ mod tests {
         ] {
             assert_eq!(first_path(text).as_deref(), Some(want), "{text}");
         }
+    }
+
+    #[test]
+    fn multibyte_text_never_splits_a_character() {
+        // Found by the property test: a quoted name of multi-byte characters.
+        let _ = first_path("on:[3]'[®\"\"on:[3]🌀'0x80070005 ");
+        assert_eq!(normalise("®®®®®®®®®®®®"), "®®®®®®®®®®®®");
     }
 
     #[test]

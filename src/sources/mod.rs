@@ -91,7 +91,7 @@ impl<'f> Prepared<'f> {
             filter,
             procmon: procmon::csv::ProcmonCsv::with_options(filter, chunk),
             evtx: evtx::Needles::new(filter),
-            servicing: io::prefilter::Prefilter::caseless(&servicing::literals(filter)),
+            servicing: io::prefilter::Prefilter::new(&servicing::literals(filter)),
         }
     }
 }

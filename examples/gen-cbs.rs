@@ -11,19 +11,12 @@
 
 use std::io::{BufWriter, Write};
 
-fn parse_size(s: &str) -> Option<u64> {
-    let (num, mul) = match s.chars().last()? {
-        'K' | 'k' => (&s[..s.len() - 1], 1u64 << 10),
-        'M' | 'm' => (&s[..s.len() - 1], 1 << 20),
-        'G' | 'g' => (&s[..s.len() - 1], 1 << 30),
-        _ => (s, 1),
-    };
-    num.parse::<u64>().ok().map(|n| n * mul)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(size), Some(out)) = (args.first().and_then(|s| parse_size(s)), args.get(1)) else {
+    let (Some(size), Some(out)) = (
+        args.first().and_then(|s| culprit::synth::parse_size(s)),
+        args.get(1),
+    ) else {
         eprintln!("usage: gen-cbs SIZE OUT [EVERY]");
         std::process::exit(2);
     };

@@ -13,20 +13,13 @@ use std::io::BufWriter;
 use culprit::synth::pml::write_procmon_pml;
 use culprit::synth::{Config, write_procmon_csv};
 
-fn parse_size(s: &str) -> Option<u64> {
-    let (num, mul) = match s.chars().last()? {
-        'K' | 'k' => (&s[..s.len() - 1], 1u64 << 10),
-        'M' | 'm' => (&s[..s.len() - 1], 1 << 20),
-        'G' | 'g' => (&s[..s.len() - 1], 1 << 30),
-        _ => (s, 1),
-    };
-    num.parse::<u64>().ok().map(|n| n * mul)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage = "usage: gen-procmon SIZE OUT [--all-columns] [--seed N] [--pml] [--hard]";
-    let (Some(size), Some(out)) = (args.first().and_then(|s| parse_size(s)), args.get(1)) else {
+    let (Some(size), Some(out)) = (
+        args.first().and_then(|s| culprit::synth::parse_size(s)),
+        args.get(1),
+    ) else {
         eprintln!("{usage}");
         std::process::exit(2);
     };

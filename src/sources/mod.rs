@@ -112,6 +112,22 @@ impl Reading<'_> {
     pub fn filter(&self) -> &Filter {
         self.prepared.filter
     }
+
+    /// Reads the whole decoded input as one slice (mapped, or spilled to an anonymous
+    /// temporary file and mapped) with `scan`; a failure to get it is an open error
+    /// naming the input.
+    pub fn with_bytes(&self, opened: Opened, scan: impl FnOnce(&[u8]) -> FileScan) -> FileScan {
+        match opened.into_bytes() {
+            Ok(bytes) => scan(&bytes),
+            Err(source) => FileScan {
+                error: Some(SourceError::Open {
+                    path: self.name.to_path_buf(),
+                    source,
+                }),
+                ..FileScan::default()
+            },
+        }
+    }
 }
 
 /// One format a source family reads.

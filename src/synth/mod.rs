@@ -286,6 +286,17 @@ impl Writer<'_> {
     }
 }
 
+/// A size with an optional K, M or G suffix (powers of 1024), as the generators take it.
+pub fn parse_size(s: &str) -> Option<u64> {
+    let (num, mul) = match s.chars().last()? {
+        'K' | 'k' => (&s[..s.len() - 1], 1u64 << 10),
+        'M' | 'm' => (&s[..s.len() - 1], 1 << 20),
+        'G' | 'g' => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<u64>().ok().map(|n| n * mul)
+}
+
 /// Writes a synthetic Procmon CSV export to `out`.
 pub fn write_procmon_csv<W: Write>(out: &mut W, cfg: &Config) -> io::Result<Truth> {
     out.write_all(b"\xEF\xBB\xBF")?;

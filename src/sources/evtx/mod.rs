@@ -49,23 +49,9 @@ pub const UNKNOWN_PROCESS: &str = "(unknown process)";
 const CHUNK_BYTES: u64 = 64 * 1024;
 
 fn read(opened: Opened, r: &Reading<'_>) -> FileScan {
-    match opened.into_bytes() {
-        Ok(bytes) => scan(
-            r.name,
-            &bytes,
-            r.filter(),
-            &r.prepared.evtx,
-            r.index,
-            r.progress,
-        ),
-        Err(source) => FileScan {
-            error: Some(SourceError::Open {
-                path: r.name.to_path_buf(),
-                source,
-            }),
-            ..FileScan::default()
-        },
-    }
+    r.with_bytes(opened, |b| {
+        scan(r.name, b, r.filter(), &r.prepared.evtx, r.index, r.progress)
+    })
 }
 
 /// What one chunk gave.
@@ -76,6 +62,20 @@ struct Part {
 }
 
 impl Part {
+    /// Counts a record the filter keeps (`wanted` by process, inside the time window),
+    /// or one of another process; says whether to keep it.
+    fn admit(&mut self, wanted: bool, filter: &Filter, time: &Moment) -> bool {
+        if !wanted {
+            self.stats.others += 1;
+            return false;
+        }
+        if !filter.window.contains(time) {
+            return false;
+        }
+        self.stats.matches += 1;
+        true
+    }
+
     fn bad(&mut self, at: u64, why: String) {
         self.stats.bad_rows += 1;
         if self.stats.first_bad.is_none() {
@@ -292,14 +292,9 @@ fn keep_path(
     } else {
         filter.processes.matches(&p.process)
     };
-    if !wanted {
-        part.stats.others += 1;
+    if !part.admit(wanted, filter, &time) {
         return;
     }
-    if !filter.window.contains(&time) {
-        return;
-    }
-    part.stats.matches += 1;
     // An event without a process name: the kernel logs as PID 4.
     let process = match (p.process.is_empty(), p.pid.or(f.pid)) {
         (false, _) => p.process,
@@ -332,18 +327,14 @@ fn keep_note(
     id: u64,
     time: Moment,
 ) {
-    let wanted = match &n.process {
-        Some(p) => filter.processes.matches(p),
-        None => true,
-    };
-    if !wanted {
-        part.stats.others += 1;
+    // Pathless context names its process when it has one; without, it is kept.
+    let wanted = n
+        .process
+        .as_deref()
+        .is_none_or(|p| filter.processes.matches(p));
+    if !part.admit(wanted, filter, &time) {
         return;
     }
-    if !filter.window.contains(&time) {
-        return;
-    }
-    part.stats.matches += 1;
     part.agg.add_note(Note {
         input,
         family: Family::Evtx,

@@ -56,16 +56,9 @@ pub const CSV: Format = Format {
 };
 
 fn read_pml(opened: Opened, r: &Reading<'_>) -> FileScan {
-    match opened.into_bytes() {
-        Ok(bytes) => pml::scan(r.name, &bytes, r.filter(), r.index, r.progress),
-        Err(source) => FileScan {
-            error: Some(SourceError::Open {
-                path: r.name.to_path_buf(),
-                source,
-            }),
-            ..FileScan::default()
-        },
-    }
+    r.with_bytes(opened, |b| {
+        pml::scan(r.name, b, r.filter(), r.index, r.progress)
+    })
 }
 
 fn read_csv(opened: Opened, r: &Reading<'_>) -> FileScan {

@@ -18,7 +18,6 @@ use super::io::open::Opened;
 use super::io::prefilter::Prefilter;
 use super::{FileScan, Format, Origin, Reading};
 use crate::codes::code_of_value;
-use crate::error::SourceError;
 use crate::filter::Filter;
 use crate::model::{Event, Family, Moment, Note, NoteKind};
 use crate::progress::Progress;
@@ -126,23 +125,16 @@ pub fn literals(filter: &Filter) -> Vec<String> {
 }
 
 fn read(opened: Opened, r: &Reading<'_>) -> FileScan {
-    match opened.into_bytes() {
-        Ok(bytes) => scan(
+    r.with_bytes(opened, |b| {
+        scan(
             r.name,
-            &bytes,
+            b,
             r.filter(),
             &r.prepared.servicing,
             r.index,
             r.progress,
-        ),
-        Err(source) => FileScan {
-            error: Some(SourceError::Open {
-                path: r.name.to_path_buf(),
-                source,
-            }),
-            ..FileScan::default()
-        },
-    }
+        )
+    })
 }
 
 /// The lines of `text` from `start`, at most [`RECORD_LINES`] and [`RECORD_BYTES`],

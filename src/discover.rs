@@ -96,7 +96,7 @@ pub fn discover(args: &[PathBuf]) -> (Vec<Input>, Vec<Missing>) {
 }
 
 fn push(path: PathBuf, explicit: bool, inputs: &mut Vec<Input>, missing: &mut Vec<Missing>) {
-    if !archive::is_zip(&path) {
+    if !archive::is_archive(&path) {
         inputs.push(Input::file(path, explicit));
         return;
     }

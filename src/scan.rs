@@ -127,6 +127,8 @@ fn describe_other(head: &[u8]) -> &'static str {
         "an empty zip archive (no files inside)"
     } else if head.starts_with(b"PK\x03\x04") {
         "a zip archive inside an archive; unpack the outer one and scan the folder"
+    } else if head.starts_with(b"MSCF") {
+        "a cab archive inside an archive; unpack the outer one and scan the folder"
     } else if head.contains(&0) {
         "binary data, not a Procmon CSV export"
     } else {

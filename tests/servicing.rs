@@ -198,3 +198,40 @@ fn utf16_and_gzip_copies_read_like_the_plain_log() {
         assert_eq!(got["inputs"][0]["rows"], want["inputs"][0]["rows"]);
     }
 }
+
+/// A `CbsPersist_*.cab` rotation (MSZIP, as Windows writes it) reads like the log it
+/// holds, and a folder with the cab names the member.
+#[test]
+fn a_cab_rotation_reads_like_the_plain_log() {
+    let Some(dir) = corpus("cbs-dism") else {
+        return;
+    };
+    let plain = dir.join("newfolder__panther_cbs.log");
+    let bytes = std::fs::read(&plain).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let cab_path = tmp.path().join("CbsPersist_20190605130422.cab");
+    let mut builder = cab::CabinetBuilder::new();
+    builder
+        .add_folder(cab::CompressionType::MsZip)
+        .add_file("CbsPersist_20190605130422.log");
+    let mut w = builder
+        .build(std::fs::File::create(&cab_path).unwrap())
+        .unwrap();
+    while let Some(mut f) = w.next_file().unwrap() {
+        std::io::Write::write_all(&mut f, &bytes).unwrap();
+    }
+    w.finish().unwrap();
+    let (_, want, _) = run_json(&[plain.to_str().unwrap()]);
+    let (code, got, err) = run_json(&[cab_path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(finding_shape(&got), finding_shape(&want));
+    let i = &got["inputs"][0];
+    assert!(
+        i["path"]
+            .as_str()
+            .unwrap()
+            .ends_with(".cab!CbsPersist_20190605130422.log"),
+        "{i}"
+    );
+    assert_eq!(i["rows"], want["inputs"][0]["rows"]);
+}

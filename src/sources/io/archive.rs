@@ -1,6 +1,7 @@
-//! Zip archives (how TSS and other collectors ship a ticket): each file inside is an
-//! input of its own, read as a stream straight out of the archive, never unpacked to
-//! disk.
+//! Archives: zip (how TSS and other collectors ship a ticket) and cab (how Windows
+//! rotates CBS.log into `CbsPersist_*.cab`). Each file inside is an input of its own,
+//! read as a stream straight out of the archive (zip), or decompressed in process into
+//! an anonymous temporary file (cab: MSZIP or LZX), never unpacked beside the ticket.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -9,13 +10,22 @@ use std::path::Path;
 use flate2::read::DeflateDecoder;
 use zip::{CompressionMethod, ZipArchive};
 
-/// Whether the file starts like a zip archive (a local file header).
-pub fn is_zip(path: &Path) -> bool {
+/// Whether the file starts like an archive culprit opens: a zip local file header, or
+/// a cabinet's `MSCF`.
+pub fn is_archive(path: &Path) -> bool {
     let mut magic = [0u8; 4];
     File::open(path)
         .and_then(|mut f| f.read_exact(&mut magic))
         .is_ok()
-        && magic == *b"PK\x03\x04"
+        && (magic == *b"PK\x03\x04" || magic == *b"MSCF")
+}
+
+fn is_cab(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == *b"MSCF"
 }
 
 fn zip_err(e: zip::result::ZipError) -> io::Error {
@@ -42,12 +52,17 @@ pub struct Member {
     pub stored: u64,
     pub method: u16,
     pub encrypted: bool,
+    /// A cabinet's file (read through the cab crate), not a zip member.
+    pub cab: bool,
 }
 
 /// The files in an archive (directories left out), in archive order, and whether the
 /// archive holds several members of one name (only the last of each is listed: the
 /// zip reader keeps one entry per name, as extraction tools do).
 pub fn members(path: &Path) -> io::Result<(Vec<Member>, bool)> {
+    if is_cab(path) {
+        return cab_members(path);
+    }
     let mut archive = ZipArchive::new(File::open(path)?).map_err(zip_err)?;
     let duplicates = archive.has_duplicate_names();
     let mut out: Vec<Member> = Vec::with_capacity(archive.len());
@@ -78,8 +93,35 @@ pub fn members(path: &Path) -> io::Result<(Vec<Member>, bool)> {
             stored: m.compressed_size(),
             method,
             encrypted: m.encrypted(),
+            cab: false,
             name,
         });
+    }
+    Ok((out, duplicates))
+}
+
+/// The files of a cabinet, in folder then file order. `stored` is the uncompressed
+/// size (a cabinet compresses whole folders, not files).
+fn cab_members(path: &Path) -> io::Result<(Vec<Member>, bool)> {
+    let cabinet = cab::Cabinet::new(File::open(path)?)?;
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut duplicates = false;
+    for folder in cabinet.folder_entries() {
+        for f in folder.file_entries() {
+            let name = f.name().to_string();
+            duplicates |= !seen.insert(name.clone());
+            out.push(Member {
+                label: name.clone(),
+                index: out.len(),
+                data_start: None,
+                stored: u64::from(f.uncompressed_size()),
+                method: 0,
+                encrypted: false,
+                cab: true,
+                name,
+            });
+        }
     }
     Ok((out, duplicates))
 }
@@ -95,6 +137,15 @@ pub fn open_member(path: &Path, m: &Member) -> io::Result<(Box<dyn Read + Send>,
             io::ErrorKind::InvalidData,
             format!("{} is encrypted", m.name),
         ));
+    }
+    if m.cab {
+        // Decompressed (MSZIP or LZX) into an anonymous temporary file: a small
+        // cabinet can expand to gigabytes, and the crate's reader borrows the cabinet.
+        let mut cabinet = cab::Cabinet::new(File::open(path)?)?;
+        let mut spill = tempfile::tempfile()?;
+        io::copy(&mut cabinet.read_file(&m.name)?, &mut spill)?;
+        spill.seek(SeekFrom::Start(0))?;
+        return Ok((Box::new(spill), m.stored));
     }
     let stored = m.stored;
     let raw = |start: u64| -> io::Result<io::Take<File>> {
@@ -151,7 +202,7 @@ mod tests {
         w.add_directory("empty/", zip::write::SimpleFileOptions::default())
             .unwrap();
         w.finish().unwrap();
-        assert!(is_zip(&path));
+        assert!(is_archive(&path) && !is_cab(&path));
         let (listed, dup) = members(&path).unwrap();
         assert!(!dup);
         let names: Vec<&str> = listed.iter().map(|m| m.name.as_str()).collect();

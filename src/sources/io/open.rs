@@ -15,7 +15,7 @@ use flate2::read::MultiGzDecoder;
 use memmap2::Mmap;
 
 /// Magic numbers of binary formats (never sniffed as UTF-16 text).
-const BINARY_MAGIC: &[&[u8]] = &[b"PML_", b"ElfFile\0", b"PK\x03\x04"];
+const BINARY_MAGIC: &[&[u8]] = &[b"PML_", b"ElfFile\0", b"PK\x03\x04", b"MSCF"];
 
 /// How many bytes to sniff at the start of an input.
 const HEAD: usize = 64 * 1024;

@@ -235,3 +235,33 @@ fn a_cab_rotation_reads_like_the_plain_log() {
     );
     assert_eq!(i["rows"], want["inputs"][0]["rows"]);
 }
+
+/// The generator's planted truth comes back: every planted denial is kept, on its 13
+/// files, none of its other records is (they hold other HRESULTs).
+#[test]
+fn the_generated_cbs_log_gives_back_its_planted_denials() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("CBS.log");
+    let mut f = std::fs::File::create(&p).unwrap();
+    let t = culprit::synth::cbs::write_cbs(&mut f, 2 << 20, 500).unwrap();
+    drop(f);
+    assert_eq!(independent_count(&p), t.denials);
+    let (code, r, err) = run_json(&[p.to_str().unwrap(), "--top", "0"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(r["inputs"][0]["matches"], t.denials);
+    assert_eq!(r["findings"].as_array().unwrap().len(), 13);
+    let total: u64 = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, t.denials);
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["processes"][0]["name"] == "TiWorker.exe")
+    );
+}

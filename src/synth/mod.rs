@@ -7,6 +7,7 @@
 //! read-only denials, denials of other processes, and process names inside paths
 //! (`explorer.exe` opening `C:\Windows\System32\mstsc.exe`) that fool line-based grep.
 
+pub mod cbs;
 pub mod evtx;
 pub mod evtx_logs;
 pub mod hard;

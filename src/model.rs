@@ -17,11 +17,18 @@ pub enum Family {
     Evtx,
     /// Servicing text logs (CBS, DISM, setup).
     Servicing,
+    /// Windows Installer logs.
+    Msi,
 }
 
 impl Family {
     /// Every family, in report order.
-    pub const ALL: [Family; 3] = [Family::Procmon, Family::Evtx, Family::Servicing];
+    pub const ALL: [Family; 4] = [
+        Family::Procmon,
+        Family::Evtx,
+        Family::Servicing,
+        Family::Msi,
+    ];
 
     /// The name reports use (`procmon`, `evtx`).
     pub fn as_str(self) -> &'static str {
@@ -29,6 +36,7 @@ impl Family {
             Family::Procmon => "procmon",
             Family::Evtx => "evtx",
             Family::Servicing => "servicing",
+            Family::Msi => "msi",
         }
     }
 

@@ -102,16 +102,7 @@ impl ScanOutcome {
 /// What a head of bytes looks like when it is not a Procmon CSV.
 /// Logs of kinds culprit does not read yet, recognised by a phrase of their first
 /// 64 KiB, so that a note says what the file is instead of "not a Procmon CSV".
-static NOT_YET: &[(&[u8], &str)] = &[
-    (
-        b"=== Verbose logging started",
-        "an MSI verbose log; MSI logs are not read yet",
-    ),
-    (
-        b"=== Logging started",
-        "an MSI log; MSI logs are not read yet",
-    ),
-];
+static NOT_YET: &[(&[u8], &str)] = &[];
 
 fn describe_other(head: &[u8]) -> &'static str {
     if head.is_empty() {
@@ -463,7 +454,6 @@ mod tests {
     #[test]
     fn other_kinds_are_named_for_what_they_are() {
         assert_eq!(describe_other(b""), "an empty file");
-        assert!(describe_other(b"=== Verbose logging started: 11/24/2026").starts_with("an MSI"));
         assert!(describe_other(b"a,b\n1,2\n").starts_with("not a Procmon CSV"));
     }
 

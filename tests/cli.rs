@@ -761,11 +761,7 @@ fn skipped_files_are_summed_up_and_empty_things_are_named() {
     for i in 0..5 {
         std::fs::write(dir.path().join(format!("other{i}.csv")), "a,b\n1,2\n").unwrap();
     }
-    std::fs::write(
-        dir.path().join("MSI1a2b.LOG"),
-        "=== Verbose logging started: 31/10/2023  9:12:53  Build type: SHIP UNICODE ===\r\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("collect.zip"), b"PK\x05\x06").unwrap();
     std::fs::write(dir.path().join("empty.csv"), "").unwrap();
     let (code, _, err) = run(&[dir.path().to_str().unwrap(), "--no-progress"]);
     assert_eq!(code, 1);
@@ -774,7 +770,7 @@ fn skipped_files_are_summed_up_and_empty_things_are_named() {
         "{err}"
     );
     assert!(
-        err.contains("skipped 1 file: an MSI verbose log; MSI logs are not read yet"),
+        err.contains("skipped 1 file: an empty zip archive (no files inside)"),
         "{err}"
     );
     assert!(err.contains("skipped 1 file: an empty file"), "{err}");

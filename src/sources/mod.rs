@@ -7,6 +7,7 @@
 //! - [`procmon`]: Process Monitor captures (PML) and exports (CSV, XML).
 //! - [`evtx`]: Windows event logs.
 //! - [`servicing`]: CBS, DISM and setup text logs.
+//! - [`msi`]: Windows Installer logs.
 //!
 //! Every format a family reads is one row of [`FORMATS`]: how to recognise it from the
 //! first bytes of the (decompressed, decoded) input, and how to read it. Adding a
@@ -23,6 +24,7 @@ use io::open::Opened;
 
 pub mod evtx;
 pub mod io;
+pub mod msi;
 pub mod procmon;
 pub mod servicing;
 
@@ -152,6 +154,7 @@ pub static FORMATS: &[Format] = &[
     servicing::CBS,
     servicing::DISM,
     servicing::SETUP,
+    msi::MSI,
     procmon::CSV,
 ];
 
@@ -185,6 +188,10 @@ mod tests {
             (
                 "dism-log",
                 b"2019-06-05 13:04:18, Info                  DISM   PID=1804 TID=1796 x\r\n",
+            ),
+            (
+                "msi-log",
+                b"=== Verbose logging started: 31/10/2023  9:12:53  Build type: SHIP UNICODE ===\r\n",
             ),
             (
                 "setup-log",

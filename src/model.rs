@@ -222,6 +222,9 @@ pub struct Note {
     pub subject: String,
     /// Why it is benign ([`NoteKind::Noise`] only).
     pub benign: Option<&'static str>,
+    /// The earlier failure of the same writer it follows from, when the log names one
+    /// (`C:\…\mstsc.exe (line 9)`): the cause chain of a failure that names no path.
+    pub cause: Option<String>,
     pub time: Moment,
 }
 

@@ -28,6 +28,9 @@ pub struct NoteContext {
     pub subject: String,
     /// Why it is benign (`noise` only).
     pub benign: Option<&'static str>,
+    /// The earlier failure of the same writer it follows from (servicing logs trace a
+    /// failure that names no path back to it): `path (line N)`.
+    pub cause: Option<String>,
     /// One sentence for people.
     pub summary: String,
 }
@@ -94,7 +97,13 @@ pub fn summary(n: &NoteAgg, code: &Option<Decoded>) -> String {
         NoteKind::PackageFailed => {
             format!("Servicing package {} failed with {c}", f.subject)
         }
-        NoteKind::Code => format!("{} logged {c} ({})", f.source, f.subject),
+        NoteKind::Code => match &f.cause {
+            Some(cause) => format!(
+                "{} logged {c} ({}), after the same writer's failure on {cause}",
+                f.source, f.subject
+            ),
+            None => format!("{} logged {c} ({})", f.source, f.subject),
+        },
         NoteKind::Noise => format!(
             "{}: known noise. {}",
             f.source,
@@ -136,6 +145,7 @@ pub fn notes(agg: &Aggregate, names: &[String]) -> Vec<NoteContext> {
                 process: n.first.process.clone(),
                 subject: n.first.subject.clone(),
                 benign: n.first.benign,
+                cause: n.first.cause.clone(),
                 summary: summary(n, &code),
                 code,
             }
@@ -159,6 +169,7 @@ mod tests {
             code,
             subject: subject.into(),
             benign: None,
+            cause: None,
             time: Moment::default(),
         }
     }

@@ -977,3 +977,23 @@ fn counts_read_as_words() {
     assert!(out.contains("(1 input, 14 rows,"), "{out}");
     assert!(err.contains("in 1 input (14 rows read)"), "{err}");
 }
+
+#[test]
+fn dism_failures_that_name_no_path_are_traced_to_the_path_that_failed() {
+    let (_, r, _) = run_json(&[TICKET]);
+    let notes: Vec<&serde_json::Value> = r["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["input"].as_str().unwrap().ends_with("PC01_dism.log"))
+        .collect();
+    // Line 11 (DismHost.exe's 'Failed to add capability') and line 12 (dism.exe's
+    // summary) both follow DismHost.exe's failure on the InFlight target at line 10.
+    assert_eq!(notes.len(), 2);
+    for n in &notes {
+        assert_eq!(n["code"]["code"], "0x80070013");
+        assert_eq!(n["cause"], format!("{PLANTED} (line 10)"));
+    }
+    assert_eq!(notes[0]["process"], "DismHost.exe");
+    assert_eq!(notes[1]["process"], "dism.exe");
+}

@@ -345,6 +345,7 @@ fn keep_note(
         code: n.code,
         subject: n.subject,
         benign: n.benign,
+        cause: None,
         time,
     });
 }

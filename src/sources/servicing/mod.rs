@@ -222,6 +222,7 @@ pub fn scan(
     let (rows, ranges) = candidates(text, pre);
     out.stats.rows = rows;
     let mut pids = process::Pids::default();
+    let mut chain = Chain::default();
     let (mut counted, mut line_no) = (0usize, 1u64);
     let mut last_record = usize::MAX;
     for (ls, _) in ranges {
@@ -265,6 +266,7 @@ pub fn scan(
         }
         keep(
             &mut out,
+            &mut chain,
             &h,
             &message,
             &pids,
@@ -279,10 +281,52 @@ pub fn scan(
     out
 }
 
+/// How far back (in lines) a failure that names no path looks for its cause.
+const CHAIN_LINES: u64 = 500;
+/// How many recent path failures are remembered for that.
+const CHAIN_KEPT: usize = 16;
+
+/// The last path failures, newest last: where a pathless failure of the same writer
+/// (process and PID, or a helper it drives) is traced back to.
+#[derive(Default)]
+struct Chain(std::collections::VecDeque<(u64, String, Option<u32>, String)>);
+
+impl Chain {
+    fn push(&mut self, line: u64, process: &str, pid: Option<u32>, path: &str) {
+        if self.0.len() == CHAIN_KEPT {
+            self.0.pop_front();
+        }
+        self.0
+            .push_back((line, process.to_string(), pid, path.to_string()));
+    }
+
+    /// The latest failure within [`CHAIN_LINES`] before `line` of the same writer
+    /// (same process and PID), or of a helper it drives (dism.exe reports what
+    /// DismHost.exe met: [`crate::context::HELPERS`]).
+    fn cause(&self, line: u64, process: &str, pid: Option<u32>) -> Option<String> {
+        let me = process.to_lowercase();
+        let helpers: &[&str] = crate::context::HELPERS
+            .iter()
+            .find(|(p, _)| *p == me)
+            .map_or(&[], |(_, h)| h);
+        self.0
+            .iter()
+            .rev()
+            .find(|(l, p, q, _)| {
+                let p = p.to_lowercase();
+                *l < line
+                    && line - l <= CHAIN_LINES
+                    && ((p == me && (pid.is_none() || *q == pid)) || helpers.contains(&p.as_str()))
+            })
+            .map(|(l, _, _, path)| format!("{path} (line {l})"))
+    }
+}
+
 /// Folds one record in when it holds a selected code.
 #[allow(clippy::too_many_arguments)]
 fn keep(
     out: &mut FileScan,
+    chain: &mut Chain,
     h: &Header<'_>,
     message: &str,
     pids: &process::Pids,
@@ -322,7 +366,11 @@ fn keep(
     } else {
         format!("{} log", h.component)
     };
-    match paths::first_path(message) {
+    let found_path = paths::first_path(message);
+    if let Some(p) = &found_path {
+        chain.push(line, &process, pid, p);
+    }
+    match found_path {
         Some(path) => out.agg.add(&Event {
             input,
             family: Family::Servicing,
@@ -344,6 +392,7 @@ fn keep(
             line,
             kind: NoteKind::Code,
             source,
+            cause: chain.cause(line, &process, pid),
             process: known.then_some(process),
             code: Some(code.value),
             subject: first_line.chars().take(200).collect(),
@@ -399,6 +448,29 @@ mod tests {
             operation("[SetupPlatform.exe] SetFirmwareEnvironmentVariableW() error = 0x5"),
             "SetFirmwareEnvironmentVariableW() error = 0x5"
         );
+    }
+
+    #[test]
+    fn a_pathless_failure_follows_its_writers_last_path_failure() {
+        let mut c = Chain::default();
+        c.push(9, "DismHost.exe", Some(5512), "C:\\x\\mstsc.exe");
+        c.push(10, "TiWorker.exe", None, "C:\\y");
+        assert_eq!(
+            c.cause(11, "DismHost.exe", Some(5512)).as_deref(),
+            Some("C:\\x\\mstsc.exe (line 9)")
+        );
+        assert_eq!(c.cause(11, "DismHost.exe", Some(1)), None, "another PID");
+        // dism.exe reports what its helpers met; the latest of them.
+        assert_eq!(
+            c.cause(12, "dism.exe", None).as_deref(),
+            Some("C:\\y (line 10)")
+        );
+        assert_eq!(
+            c.cause(9 + CHAIN_LINES + 1, "DismHost.exe", Some(5512)),
+            None,
+            "too far"
+        );
+        assert_eq!(c.cause(11, "setup.exe", None), None);
     }
 
     #[test]

@@ -210,6 +210,23 @@ impl StatusSelection {
         v
     }
 
+    /// The selected statuses as every numbering space writes them, sorted: each
+    /// NTSTATUS, its Win32 error, and that error as an HRESULT (`0x8007xxxx`). What
+    /// log sources search raw values and text for before decoding a record.
+    pub fn values_in_every_space(&self) -> Vec<u32> {
+        let mut v = Vec::new();
+        for s in self.ntstatus_values() {
+            v.push(s);
+            if let Some(w) = codes::ntstatus_to_win32(s) {
+                v.push(w);
+                v.push(0x8007_0000 | (w & 0xFFFF));
+            }
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
     /// The class a code is kept under, or `None` when it is not selected.
     pub fn match_code(&self, logged: Code) -> Option<StatusClass> {
         let class = codes::classify(logged);

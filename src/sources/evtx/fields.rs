@@ -12,11 +12,8 @@ pub const AUDIT_FAILURE: u64 = 0x0010_0000_0000_0000;
 /// One record's System header and data.
 pub struct Fields<'v> {
     pub provider: &'v str,
-    /// Classic providers also name their event source (`DCOM`).
-    pub source_name: Option<&'v str>,
     pub event_id: Option<u32>,
     pub keywords: u64,
-    pub channel: &'v str,
     /// `System.Execution.ProcessID`: the process that logged it.
     pub pid: Option<u32>,
     /// `System.EventRecordID`: the id Event Viewer shows.
@@ -39,9 +36,6 @@ impl<'v> Fields<'v> {
             .and_then(|a| a.get("Name"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        let source_name = provider_attrs
-            .and_then(|a| a.get("EventSourceName"))
-            .and_then(Value::as_str);
         // A number, or `{"#attributes": {"Qualifiers": 0}, "#text": 10016}`.
         let event_id = system.get("EventID").and_then(|e| {
             let v = e.get("#text").unwrap_or(e);
@@ -58,7 +52,6 @@ impl<'v> Fields<'v> {
                 u64::from_str_radix(hex, 16).ok()
             })
             .unwrap_or(0);
-        let channel = system.get("Channel").and_then(Value::as_str).unwrap_or("");
         let pid = system
             .get("Execution")
             .and_then(|e| e.get("#attributes"))
@@ -73,10 +66,8 @@ impl<'v> Fields<'v> {
             .and_then(Value::as_str);
         let mut f = Fields {
             provider,
-            source_name,
             event_id,
             keywords,
-            channel,
             pid,
             record_id,
             system_time,

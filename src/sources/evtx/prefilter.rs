@@ -15,7 +15,6 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use evtx::binxml::value_variant::BinXmlValue;
 
 use super::fields::AUDIT_FAILURE;
-use crate::codes;
 use crate::filter::Filter;
 
 /// The longest text a code takes (`%%2147942405`, `5 (0x00000005)`, with room for
@@ -60,16 +59,15 @@ where
 
 impl Needles {
     pub fn new(filter: &Filter) -> Needles {
-        let mut numbers = Vec::new();
-        for v in filter.statuses.ntstatus_values() {
-            numbers.push(v);
-            if let Some(w) = codes::ntstatus_to_win32(v) {
-                numbers.push(w);
-                numbers.push(0x8007_0000 | (w & 0xFFFF));
-            }
-            // An NTSTATUS wrapped as an HRESULT (FACILITY_NT_BIT).
-            numbers.push(v | 0x1000_0000);
-        }
+        let mut numbers = filter.statuses.values_in_every_space();
+        // An NTSTATUS wrapped as an HRESULT (FACILITY_NT_BIT).
+        numbers.extend(
+            filter
+                .statuses
+                .ntstatus_values()
+                .into_iter()
+                .map(|v| v | 0x1000_0000),
+        );
         numbers.sort_unstable();
         numbers.dedup();
         let mut text: Vec<String> = Vec::new();

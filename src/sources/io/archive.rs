@@ -13,19 +13,20 @@ use zip::{CompressionMethod, ZipArchive};
 /// Whether the file starts like an archive culprit opens: a zip local file header, or
 /// a cabinet's `MSCF`.
 pub fn is_archive(path: &Path) -> bool {
-    let mut magic = [0u8; 4];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && (magic == *b"PK\x03\x04" || magic == *b"MSCF")
+    matches!(magic(path), Some(m) if &m == b"PK\x03\x04" || &m == b"MSCF")
 }
 
 fn is_cab(path: &Path) -> bool {
-    let mut magic = [0u8; 4];
+    magic(path) == Some(*b"MSCF")
+}
+
+/// The first four bytes of a file, if it has them.
+fn magic(path: &Path) -> Option<[u8; 4]> {
+    let mut m = [0u8; 4];
     File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && magic == *b"MSCF"
+        .and_then(|mut f| f.read_exact(&mut m))
+        .ok()?;
+    Some(m)
 }
 
 fn zip_err(e: zip::result::ZipError) -> io::Error {

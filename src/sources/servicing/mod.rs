@@ -12,8 +12,6 @@ pub mod paths;
 pub mod process;
 pub mod status;
 
-use std::path::Path;
-
 use super::io::open::Opened;
 use super::io::prefilter::Prefilter;
 use super::{FileScan, Format, Origin, Reading};
@@ -90,16 +88,7 @@ fn kind_of(head: &[u8]) -> Option<&'static str> {
 /// Case-sensitive on purpose: each case is listed, so the search runs on SIMD
 /// (a caseless automaton cannot).
 pub fn literals(filter: &Filter) -> Vec<String> {
-    let mut numbers = Vec::new();
-    for v in filter.statuses.ntstatus_values() {
-        numbers.push(v);
-        if let Some(w) = crate::codes::ntstatus_to_win32(v) {
-            numbers.push(w);
-            numbers.push(0x8007_0000 | (w & 0xFFFF));
-        }
-    }
-    numbers.sort_unstable();
-    numbers.dedup();
+    let numbers = filter.statuses.values_in_every_space();
     let mut lits = vec!["Manager: PID=".to_string(), "Session: PID=".to_string()];
     for &n in &numbers {
         if n > 0xFFFF {
@@ -126,14 +115,7 @@ pub fn literals(filter: &Filter) -> Vec<String> {
 
 fn read(opened: Opened, r: &Reading<'_>) -> FileScan {
     r.with_bytes(opened, |b| {
-        scan(
-            r.name,
-            b,
-            r.filter(),
-            &r.prepared.servicing,
-            r.index,
-            r.progress,
-        )
+        scan(b, r.filter(), &r.prepared.servicing, r.index, r.progress)
     })
 }
 
@@ -208,16 +190,14 @@ fn candidates(text: &[u8], pre: &Prefilter) -> (u64, Vec<(usize, usize)>) {
     (rows, all)
 }
 
-/// Reads one decoded servicing log held in memory (`name` as reports call it).
+/// Reads one decoded servicing log held in memory.
 pub fn scan(
-    name: &Path,
     text: &[u8],
     filter: &Filter,
     pre: &Prefilter,
     input: u32,
     progress: &dyn Progress,
 ) -> FileScan {
-    let _ = name;
     let mut out = FileScan::default();
     let (rows, ranges) = candidates(text, pre);
     out.stats.rows = rows;

@@ -100,7 +100,7 @@ pub struct PathAgg {
     /// Filled in after the recovery pass of each input.
     pub unrecovered: u64,
     pub classes: Tally<StatusClass>,
-    pub codes: Tally<Code>,
+    pub codes: Tally<(StatusClass, Code)>,
     pub operations: Tally<String>,
     /// Lower-case process name -> (display spelling, count).
     pub processes: Tally<String, (String, u64)>,
@@ -161,7 +161,12 @@ impl Aggregate {
         let mut asked = access(&ev.operation, &ev.detail);
         // Only a write can meet a write-protected medium, whatever a log calls the
         // operation (`CDISMPackageManager::StagePayloadFile`).
-        if ev.class == StatusClass::WriteProtect && !asked.writes() {
+        // Nor can a repair that failed be anything but a write.
+        if matches!(
+            ev.class,
+            StatusClass::WriteProtect | StatusClass::Unrepairable
+        ) && !asked.writes()
+        {
             asked = asked.with(Access::WRITE);
         }
         if asked.writes() {
@@ -172,7 +177,7 @@ impl Aggregate {
         }
         p.refused = p.refused.with(asked);
         p.classes.add(&ev.class, 1);
-        p.codes.add(&ev.code, 1);
+        p.codes.add(&(ev.class, ev.code), 1);
         p.operations.add(ev.operation.as_ref(), 1);
         let proc_key = ev.process.to_lowercase();
         if let Some(v) = p.processes.slot(proc_key.as_str(), || {

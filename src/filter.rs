@@ -38,7 +38,7 @@ impl Default for StatusSelection {
 /// A `--status` item that names no class and decodes to no code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown status {item:?}: {why}; expected a class (write-protect, denied, privilege, cannot-delete, sharing) or a code in any form `culprit explain` reads (0xC0000022, 0x80070005, 5, -2147024891, E_ACCESSDENIED, \"ACCESS DENIED\")"
+    "unknown status {item:?}: {why}; expected a class (write-protect, denied, privilege, cannot-delete, sharing, unrepairable) or a code in any form `culprit explain` reads (0xC0000022, 0x80070005, 5, -2147024891, E_ACCESSDENIED, \"ACCESS DENIED\")"
 )]
 pub struct UnknownStatus {
     pub item: String,
@@ -225,6 +225,11 @@ impl StatusSelection {
         v.sort_unstable();
         v.dedup();
         v
+    }
+
+    /// Whether a class was asked for by name (`unrepairable` is never implied).
+    pub fn has_class(&self, class: StatusClass) -> bool {
+        self.classes.contains(&class)
     }
 
     /// The class a code is kept under, or `None` when it is not selected.

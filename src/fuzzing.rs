@@ -15,7 +15,7 @@ fn widest() -> Filter {
     Filter {
         processes: ProcessSet::All,
         statuses: StatusSelection::parse(&[
-            "denied,write-protect,privilege,cannot-delete,sharing,0x0",
+            "denied,write-protect,privilege,cannot-delete,sharing,unrepairable,0x0",
         ])
         .unwrap_or_default(),
         ..Filter::default()

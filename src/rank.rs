@@ -22,6 +22,7 @@ pub fn status_points(c: StatusClass) -> u32 {
         StatusClass::Privilege => 25,
         StatusClass::CannotDelete => 20,
         StatusClass::Sharing => 15,
+        StatusClass::Unrepairable => 30,
         StatusClass::Other => 10,
     }
 }
@@ -368,8 +369,8 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
             let mut statuses: Vec<StatusCount> = p
                 .codes
                 .iter()
-                .map(|(code, &count)| StatusCount {
-                    class: code.class().unwrap_or(StatusClass::Other),
+                .map(|((class, code), &count)| StatusCount {
+                    class: *class,
                     code: code.hex(),
                     name: status_name(*code),
                     result: codes::procmon_render(code.value),

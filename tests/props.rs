@@ -123,10 +123,11 @@ proptest! {
     /// and path readers never panic, and every kept record is counted once.
     #[test]
     fn servicing_logs_never_panic(
-        body in "(\\PC|\\r|\\n|\\[|\\]|'|\"|\\\\|:|/|\\{|\\}|0x80070005|E_ACCESSDENIED|error = 0x5|on:\\[3\\]|\\[l:2\\]|C:\\\\|\\{12345678-1234-1234-1234-123456789012\\}F:/|2026-11-24 07:22:13, Info  CBS ){0,80}",
+        body in "(\\PC|\\r|\\n|\\[|\\]|'|\"|\\\\|:|/|\\{|\\}|0x80070005|E_ACCESSDENIED|error = 0x5|on:\\[3\\]|\\[l:2\\]|C:\\\\|\\{12345678-1234-1234-1234-123456789012\\}F:/|2026-11-24 07:22:13, Info  CBS |\\[SR\\] Cannot repair member file |\\[SR\\] Could not reproject corrupted file |\\[SR\\] Unable to repair |hash mismatch){0,80}",
     ) {
         let text = format!("2026-11-24 07:22:13, Info                  CBS    start\r\n{body}");
-        let filter = Filter { processes: ProcessSet::All, ..Filter::default() };
+        let statuses = StatusSelection::parse(&["denied,unrepairable"]).unwrap();
+        let filter = Filter { processes: ProcessSet::All, statuses, ..Filter::default() };
         let (s, agg) = culprit::scan::scan_bytes("x.log", text.as_bytes(), &filter);
         prop_assert!(s.matches >= agg.events() , "{} {}", s.matches, agg.events());
         for key in agg.paths.keys() {

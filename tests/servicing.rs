@@ -265,3 +265,91 @@ fn the_generated_cbs_log_gives_back_its_planted_denials() {
             .all(|f| f["processes"][0]["name"] == "TiWorker.exe")
     );
 }
+
+/// The independent count of SFC's unrepaired-file lines: records whose first line
+/// holds `[SR] Cannot repair member file` or `[SR] Could not reproject corrupted file`.
+fn independent_unrepaired(path: &Path) -> u64 {
+    let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+    let sr = Regex::new(
+        r"^(?:.*\.log:)?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d, .*\[SR\] (?:Cannot repair member file|Could not reproject corrupted file) ",
+    )
+    .unwrap();
+    text.lines().filter(|l| sr.is_match(l)).count() as u64
+}
+
+#[test]
+fn unrepaired_files_are_their_own_class_shown_when_asked() {
+    let Some(dir) = corpus("cbs-dism") else {
+        return;
+    };
+    let mut seen = 0;
+    for (name, kind, _) in entries(&dir) {
+        if NOT_SERVICING.contains(&kind.as_str()) {
+            continue;
+        }
+        let file = dir.join(&name);
+        let want = independent_unrepaired(&file);
+        let (code, r, err) = run_json(&[
+            file.to_str().unwrap(),
+            "--status",
+            "unrepairable",
+            "--all-processes",
+            "--top",
+            "0",
+        ]);
+        assert_eq!(code, if want > 0 { 0 } else { 1 }, "{name}: {err}");
+        assert_eq!(input(&r, &name)["matches"], want, "{name}");
+        let findings = r["findings"].as_array().unwrap();
+        let total: u64 = findings.iter().map(|f| f["count"].as_u64().unwrap()).sum();
+        assert_eq!(total, want, "{name}: every line is on one path");
+        for f in findings {
+            assert_eq!(f["verdict"], "unrepairable", "{name}: {}", f["path"]);
+            assert_eq!(f["rule"], "sfc-cannot-repair");
+            for s in f["statuses"].as_array().unwrap() {
+                assert_eq!(s["class"], "unrepairable");
+            }
+        }
+        seen += want;
+    }
+    assert!(seen > 1000, "the corpus holds SFC logs ({seen})");
+
+    // Hand-checked: the member line `[l:20]'PresentationCore.dll'` and the line
+    // `Could not reproject corrupted file \??\C:\Windows\Microsoft.NET\…\WPF\\
+    // PresentationCore.dll` are one file, on its full path.
+    let file = dir.join("WinErros__SFCfromFile.log");
+    let (_, r, _) = run_json(&[
+        file.to_str().unwrap(),
+        "--status",
+        "unrepairable",
+        "--top",
+        "0",
+    ]);
+    let pc = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["path"]
+                == "C:\\Windows\\Microsoft.NET\\Framework\\v4.0.30319\\WPF\\PresentationCore.dll"
+        })
+        .expect("paired on the full path");
+    let ops: Vec<&str> = pc["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "Cannot repair member file",
+            "Could not reproject corrupted file"
+        ]
+    );
+    assert!(pc["advice"].to_string().contains("RestoreHealth"));
+
+    // Not asked, not shown: the default scan of the same log keeps none of them.
+    let (code, r, _) = run_json(&[file.to_str().unwrap(), "--all-processes"]);
+    assert_eq!(code, 1, "no denial in an SFC log");
+    assert!(r["findings"].as_array().unwrap().is_empty());
+}

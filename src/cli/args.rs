@@ -83,7 +83,8 @@ pub struct ScanArgs {
     pub all_processes: bool,
 
     /// Statuses to keep, comma-separated or repeated: a class (write-protect, denied,
-    /// privilege, cannot-delete, sharing) or a code in any form `explain` reads:
+    /// privilege, cannot-delete, sharing, unrepairable: SFC's files it could not
+    /// repair) or a code in any form `explain` reads:
     /// NTSTATUS (0xC0000056), HRESULT (0x80070005), Win32 (5), a name
     /// (E_ACCESSDENIED) or a Procmon word ("DELETE PENDING"). A Win32 code or its
     /// HRESULT selects every NTSTATUS that surfaces as it.

@@ -92,6 +92,10 @@ pub enum StatusClass {
     CannotDelete,
     /// Another open handle does not share the access (STATUS_SHARING_VIOLATION).
     Sharing,
+    /// System File Checker found the file corrupt or missing and could not repair it
+    /// (`[SR] Cannot repair member file`): no code of its own; the line's reason
+    /// gives the code ([`crate::sources::servicing::repair`]). Only when asked.
+    Unrepairable,
     /// A raw status the user asked for by value.
     Other,
 }
@@ -114,6 +118,7 @@ impl StatusClass {
             StatusClass::Privilege => "privilege",
             StatusClass::CannotDelete => "cannot-delete",
             StatusClass::Sharing => "sharing",
+            StatusClass::Unrepairable => "unrepairable",
             StatusClass::Other => "other",
         }
     }
@@ -128,6 +133,7 @@ impl StatusClass {
             "privilege" | "privilege-not-held" => StatusClass::Privilege,
             "cannot-delete" => StatusClass::CannotDelete,
             "sharing" | "sharing-violation" => StatusClass::Sharing,
+            "unrepairable" | "cannot-repair" | "sfc" => StatusClass::Unrepairable,
             _ => return None,
         })
     }
@@ -756,6 +762,10 @@ mod tests {
         for c in StatusClass::NAMED {
             assert_eq!(StatusClass::parse(c.as_str()), Some(c));
         }
+        let u = StatusClass::Unrepairable;
+        assert_eq!(StatusClass::parse(u.as_str()), Some(u));
+        assert_eq!(StatusClass::parse("sfc"), Some(u));
+        assert!(!StatusClass::NAMED.contains(&u), "no code is unrepairable");
         assert_eq!(StatusClass::parse("nope"), None);
     }
 }

@@ -100,7 +100,7 @@ fn class_color(c: crate::codes::StatusClass) -> Color {
 /// The colour of a verdict (none for the ones that are not a cause).
 fn verdict_color(v: Verdict) -> Option<Color> {
     match v {
-        Verdict::WriteProtected | Verdict::WriteDenied => Some(Color::Red),
+        Verdict::WriteProtected | Verdict::WriteDenied | Verdict::Unrepairable => Some(Color::Red),
         Verdict::Blocked | Verdict::ReadDenied | Verdict::Selected => Some(Color::Yellow),
         Verdict::Recovered => Some(Color::Green),
         Verdict::ByDesign => Some(Color::DarkGrey),
@@ -268,11 +268,15 @@ pub fn write(r: &Report, out: &mut dyn Write, style: &TableStyle) -> io::Result<
         writeln!(out, "  score     {} = {}", f.score, why(f))?;
         for s in &f.statuses {
             let name = s.name.as_deref().unwrap_or("unnamed");
-            writeln!(
-                out,
-                "  status    {} ({name}, {}) ×{}",
-                s.result, s.code, s.count
-            )?;
+            if s.result == s.code {
+                writeln!(out, "  status    {} ({name}) ×{}", s.code, s.count)?;
+            } else {
+                writeln!(
+                    out,
+                    "  status    {} ({name}, {}) ×{}",
+                    s.result, s.code, s.count
+                )?;
+            }
         }
         writeln!(out, "  processes {}", counts(&f.processes, 5))?;
         writeln!(out, "  ops       {}", counts(&f.operations, 5))?;

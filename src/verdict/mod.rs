@@ -28,6 +28,9 @@ pub enum Verdict {
     WriteDenied,
     /// Another open handle, a missing privilege or a delete refusal.
     Blocked,
+    /// System File Checker could not repair the file: the component store's copy is
+    /// damaged or missing too.
+    Unrepairable,
     /// Only reads were refused, and no later read succeeded.
     ReadDenied,
     /// A later SUCCESS obtained the refused access: the job got what it asked.
@@ -45,6 +48,7 @@ impl Verdict {
             Verdict::WriteProtected => "write-protected",
             Verdict::WriteDenied => "write-denied",
             Verdict::Blocked => "blocked",
+            Verdict::Unrepairable => "unrepairable",
             Verdict::ReadDenied => "read-denied",
             Verdict::Recovered => "recovered",
             Verdict::ByDesign => "by-design",

@@ -10,12 +10,13 @@
 pub mod line;
 pub mod paths;
 pub mod process;
+pub mod repair;
 pub mod status;
 
 use super::io::open::Opened;
 use super::io::prefilter::Prefilter;
 use super::{FileScan, Format, Origin, Reading};
-use crate::codes::code_of_value;
+use crate::codes::{Code, StatusClass, code_of_value};
 use crate::filter::Filter;
 use crate::model::{Event, Family, Moment, Note, NoteKind};
 use crate::progress::Progress;
@@ -102,6 +103,9 @@ pub fn literals(filter: &Filter) -> Vec<String> {
         if let Some(name) = code_of_value(n).name() {
             lits.push(name.to_string());
         }
+    }
+    if filter.statuses.has_class(repair::CLASS) {
+        lits.extend(repair::LINES.iter().map(|(m, _)| m.to_string()));
     }
     // The tables' names share two stems: search the stem once, not each name.
     for stem in ["ACCESS_DENIED", "WRITE_PROTECT"] {
@@ -201,16 +205,23 @@ pub fn scan(
     let mut out = FileScan::default();
     let (rows, ranges) = candidates(text, pre);
     out.stats.rows = rows;
-    let mut pids = process::Pids::default();
-    let mut chain = Chain::default();
+    let mut st = State {
+        out: &mut out,
+        filter,
+        input,
+        pids: process::Pids::default(),
+        chain: Chain::default(),
+        pairing: repair::Pairing::default(),
+        paired: Vec::new(),
+    };
     let (mut counted, mut line_no) = (0usize, 1u64);
     let mut last_record = usize::MAX;
     for (ls, _) in ranges {
         let Some(start) = record_start(text, ls) else {
-            out.stats.bad_rows += 1;
+            st.out.stats.bad_rows += 1;
             let line = line_no + memchr::memchr_iter(b'\n', &text[counted..ls]).count() as u64;
-            if out.stats.first_bad.is_none() {
-                out.stats.first_bad =
+            if st.out.stats.first_bad.is_none() {
+                st.out.stats.first_bad =
                     Some((line, "a status on a line that belongs to no record".into()));
             }
             continue;
@@ -228,13 +239,14 @@ pub fn scan(
         let prefix = opens_record(raw.as_bytes()).unwrap_or(0);
         let first = raw[prefix..].lines().next().unwrap_or("");
         let Some(h) = header(first) else {
-            out.stats.bad_rows += 1;
-            if out.stats.first_bad.is_none() {
-                out.stats.first_bad = Some((line_no, "a record header that does not parse".into()));
+            st.out.stats.bad_rows += 1;
+            if st.out.stats.first_bad.is_none() {
+                st.out.stats.first_bad =
+                    Some((line_no, "a record header that does not parse".into()));
             }
             continue;
         };
-        pids.learn(&h);
+        st.pids.learn(&h);
         // The message and its continuation lines.
         let mut message = h.message.trim_end().to_string();
         for cont in raw[prefix..].lines().skip(1) {
@@ -244,18 +256,10 @@ pub fn scan(
                 message.push_str(cont);
             }
         }
-        keep(
-            &mut out,
-            &mut chain,
-            &h,
-            &message,
-            &pids,
-            filter,
-            input,
-            line_no,
-            start as u64,
-        );
+        st.keep(&h, &message, line_no, start as u64);
     }
+    st.pairing.finish(&mut st.paired);
+    st.flush_paired();
     progress.advance(text.len() as u64);
     out.agg.settle(&|_, _, _, _| false);
     out
@@ -302,83 +306,189 @@ impl Chain {
     }
 }
 
-/// Folds one record in when it holds a selected code.
-#[allow(clippy::too_many_arguments)]
-fn keep(
-    out: &mut FileScan,
-    chain: &mut Chain,
-    h: &Header<'_>,
-    message: &str,
-    pids: &process::Pids,
-    filter: &Filter,
+/// What one log's pass carries from record to record.
+struct State<'o, 'f> {
+    out: &'o mut FileScan,
+    filter: &'f Filter,
+    input: u32,
+    pids: process::Pids,
+    chain: Chain,
+    /// `[SR]` member lines waiting for their full path.
+    pairing: repair::Pairing<Event<'static>>,
+    /// Lines the pairing settled, to be added.
+    paired: Vec<(Event<'static>, Option<String>)>,
+}
+
+impl State<'_, '_> {
+    /// The process that wrote `h`, when the filter wants it (counted otherwise).
+    fn writer(&mut self, h: &Header<'_>) -> Option<(String, Option<u32>, bool)> {
+        let (process, pid) = self.pids.of(h);
+        let known = process != process::UNKNOWN;
+        let wanted = if known {
+            self.filter.processes.matches(&process)
+        } else {
+            self.filter.processes == crate::filter::ProcessSet::All
+        };
+        if !wanted {
+            self.out.stats.others += 1;
+            return None;
+        }
+        Some((process, pid, known))
+    }
+
+    /// Folds one record in when it holds a selected code (or, when asked, is an
+    /// `[SR]` line of a file SFC could not repair).
+    fn keep(&mut self, h: &Header<'_>, message: &str, line: u64, offset: u64) {
+        let first_line = message.lines().next().unwrap_or("");
+        if self.filter.statuses.has_class(repair::CLASS)
+            && let Some(shape) = repair::shape(first_line)
+        {
+            return self.unrepaired(h, shape, message, line, offset);
+        }
+        let found = status::codes(message)
+            .into_iter()
+            .find_map(|c| self.filter.statuses.match_code(c).map(|class| (c, class)));
+        let Some((code, class)) = found else { return };
+        let Some((process, pid, known)) = self.writer(h) else {
+            return;
+        };
+        let time = moment(h);
+        if !self.filter.window.contains(&time) {
+            return;
+        }
+        self.out.stats.matches += 1;
+        let source = if h.component.is_empty() {
+            "servicing log".to_string()
+        } else {
+            format!("{} log", h.component)
+        };
+        let found_path = paths::first_path(message);
+        if let Some(p) = &found_path {
+            self.chain.push(line, &process, pid, p);
+        }
+        let input = self.input;
+        match found_path {
+            Some(path) => {
+                let result = code.name().unwrap_or("");
+                let at = At {
+                    input,
+                    line,
+                    offset,
+                };
+                let ev = at.event(first_line, process, pid, path, (code, class, result), time);
+                self.out.agg.add(&ev)
+            }
+            None => self.out.agg.add_note(Note {
+                input,
+                family: Family::Servicing,
+                line,
+                kind: NoteKind::Code,
+                source,
+                cause: self.chain.cause(line, &process, pid),
+                process: known.then_some(process),
+                code: Some(code.value),
+                subject: first_line.chars().take(200).collect(),
+                benign: None,
+                time,
+            }),
+        }
+    }
+
+    /// An `[SR]` line: a finding of the unrepairable class on its file, once the
+    /// file's full path is known ([`repair::Pairing`]).
+    fn unrepaired(
+        &mut self,
+        h: &Header<'_>,
+        shape: repair::Shape,
+        message: &str,
+        line: u64,
+        offset: u64,
+    ) {
+        let first_line = message.lines().next().unwrap_or("");
+        let Some(path) = paths::first_path(first_line) else {
+            return;
+        };
+        if shape != repair::Shape::Member {
+            self.pairing.full(line, &path, &mut self.paired);
+        }
+        if shape != repair::Shape::Unable
+            && let Some((process, pid, _)) = self.writer(h)
+        {
+            let time = moment(h);
+            if self.filter.window.contains(&time) {
+                self.out.stats.matches += 1;
+                let (code, name) = repair::reason_code(first_line);
+                let status = (code, repair::CLASS, name);
+                let at = At {
+                    input: self.input,
+                    line,
+                    offset,
+                };
+                let ev = at.event(first_line, process, pid, path.clone(), status, time);
+                match shape {
+                    repair::Shape::Member => self.pairing.member(line, &path, ev, &mut self.paired),
+                    _ => self.paired.push((ev, None)),
+                }
+            }
+        }
+        self.flush_paired();
+    }
+
+    /// Adds the `[SR]` findings the pairing settled, each on its full path when one
+    /// was found.
+    fn flush_paired(&mut self) {
+        for (mut ev, full) in self.paired.drain(..) {
+            if let Some(p) = full {
+                ev.path = p.into();
+            }
+            self.out.agg.add(&ev);
+        }
+    }
+}
+
+/// Where a record is.
+struct At {
     input: u32,
     line: u64,
     offset: u64,
-) {
-    let found = status::codes(message)
-        .into_iter()
-        .find_map(|c| filter.statuses.match_code(c).map(|class| (c, class)));
-    let Some((code, class)) = found else { return };
-    let (process, pid) = pids.of(h);
-    let known = process != process::UNKNOWN;
-    let wanted = if known {
-        filter.processes.matches(&process)
-    } else {
-        filter.processes == crate::filter::ProcessSet::All
-    };
-    if !wanted {
-        out.stats.others += 1;
-        return;
-    }
-    let time = Moment {
-        text: format!("{:04}-{:02}-{:02} {}", h.date.0, h.date.1, h.date.2, h.time),
-        time_of_day_ns: crate::timefmt::time_of_day_ns(h.time),
-        date: Some(h.date),
-        utc: false,
-    };
-    if !filter.window.contains(&time) {
-        return;
-    }
-    out.stats.matches += 1;
-    let first_line = message.lines().next().unwrap_or("");
-    let source = if h.component.is_empty() {
-        "servicing log".to_string()
-    } else {
-        format!("{} log", h.component)
-    };
-    let found_path = paths::first_path(message);
-    if let Some(p) = &found_path {
-        chain.push(line, &process, pid, p);
-    }
-    match found_path {
-        Some(path) => out.agg.add(&Event {
-            input,
+}
+
+impl At {
+    /// The event a record gives: its first line says what was attempted.
+    fn event(
+        self,
+        first_line: &str,
+        process: String,
+        pid: Option<u32>,
+        path: String,
+        (code, class, result): (Code, StatusClass, &str),
+        time: Moment,
+    ) -> Event<'static> {
+        Event {
+            input: self.input,
             family: Family::Servicing,
-            line,
-            offset,
+            line: self.line,
+            offset: self.offset,
             process: process.into(),
             pid,
             operation: operation(first_line).into(),
             path: path.into(),
             code,
             class,
-            result: code.name().unwrap_or("").to_string().into(),
+            result: result.to_string().into(),
             detail: first_line.to_string().into(),
             time,
-        }),
-        None => out.agg.add_note(Note {
-            input,
-            family: Family::Servicing,
-            line,
-            kind: NoteKind::Code,
-            source,
-            cause: chain.cause(line, &process, pid),
-            process: known.then_some(process),
-            code: Some(code.value),
-            subject: first_line.chars().take(200).collect(),
-            benign: None,
-            time,
-        }),
+        }
+    }
+}
+
+/// A servicing record's time: local, without a zone.
+fn moment(h: &Header<'_>) -> Moment {
+    Moment {
+        text: format!("{:04}-{:02}-{:02} {}", h.date.0, h.date.1, h.date.2, h.time),
+        time_of_day_ns: crate::timefmt::time_of_day_ns(h.time),
+        date: Some(h.date),
+        utc: false,
     }
 }
 
@@ -392,6 +502,13 @@ fn operation(message: &str) -> String {
     {
         return tail.split('(').next().unwrap_or(tail).trim().to_string();
     }
+    // A CSI record's sequence number (`000001ca [SR] Cannot repair …`).
+    let m = match m.split_once(' ') {
+        Some((seq, rest)) if seq.len() == 8 && seq.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            rest.trim_start()
+        }
+        _ => m,
+    };
     let m = m
         .strip_prefix('[')
         .and_then(|r| r.split_once("] "))
@@ -427,6 +544,10 @@ mod tests {
         assert_eq!(
             operation("[SetupPlatform.exe] SetFirmwareEnvironmentVariableW() error = 0x5"),
             "SetFirmwareEnvironmentVariableW() error = 0x5"
+        );
+        assert_eq!(
+            operation("000001ca [SR] Cannot repair member file [l:9]'a.svg' of X"),
+            "Cannot repair member file"
         );
     }
 

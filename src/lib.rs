@@ -6,6 +6,7 @@
 //! [`cli`]; everything else is usable as a library.
 
 pub mod aggregate;
+pub mod batch;
 pub mod cli;
 pub mod codes;
 pub mod commands;

@@ -21,6 +21,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Say what a status code means, in every table where it means something.
     Explain(ExplainArgs),
+    /// Recombine the JSONL outputs of `scan --tickets --shard` runs into the output one
+    /// run over the whole batch gives (tickets in order, the fleet summary recomputed).
+    Merge(MergeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -140,6 +143,33 @@ pub struct ScanArgs {
     )]
     pub top: usize,
 
+    /// Batch mode: each PATH is a folder whose direct children (folders, zip and cab
+    /// archives, gzipped or plain files) are tickets, each scanned alone; the report
+    /// gives each ticket's paths and a fleet summary of the paths that recur.
+    #[arg(long, help_heading = "Batches")]
+    pub tickets: bool,
+
+    /// Take only this run's share of the tickets: K/N (0-based, 0/4 to 3/4), or auto
+    /// (Slurm: SLURM_ARRAY_TASK_ID, _MIN, _COUNT; Kubernetes: JOB_COMPLETION_INDEX
+    /// and CULPRIT_SHARD_COUNT). Recombine the parts with `culprit merge`.
+    #[arg(
+        long,
+        value_name = "K/N|auto",
+        requires = "tickets",
+        help_heading = "Batches"
+    )]
+    pub shard: Option<String>,
+
+    /// Save each finished ticket's result in DIR as it completes; a rerun reuses the
+    /// results of unchanged tickets (resume an interrupted batch).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "tickets",
+        help_heading = "Batches"
+    )]
+    pub out_dir: Option<PathBuf>,
+
     /// Worker threads (0 = all cores).
     #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
@@ -160,6 +190,29 @@ pub struct ScanArgs {
     /// filesystems where mapping is unsafe or to keep resident memory minimal).
     #[arg(long)]
     pub no_mmap: bool,
+}
+
+/// `culprit merge`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 a ticket has an offending path, 1 none has, 2 usage error, a part cannot be read or merged, or a ticket failed."
+)]
+pub struct MergeArgs {
+    /// JSONL outputs of `culprit scan --tickets --shard K/N -f jsonl`, any order.
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value = "jsonl")]
+    pub format: Format,
+
+    /// Write to FILE instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Draw the table with ASCII characters.
+    #[arg(long)]
+    pub ascii: bool,
 }
 
 /// `--color`.

@@ -10,6 +10,8 @@ macro_rules! say {
 }
 
 mod args;
+mod bar;
+mod batch;
 mod explain;
 mod scan;
 mod stdout;
@@ -19,8 +21,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::{
-    Cli, ColorChoice, Command, ExplainArgs, ExplainFormat, MAX_THREADS_PER_CORE, ScanArgs,
+    Cli, ColorChoice, Command, ExplainArgs, ExplainFormat, MAX_THREADS_PER_CORE, MergeArgs,
+    ScanArgs,
 };
+pub use batch::{run_batch, run_merge};
 pub use explain::run_explain;
 pub use scan::run_scan;
 
@@ -62,6 +66,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(a) => run_scan(a),
         Command::Explain(a) => run_explain(a),
+        Command::Merge(a) => run_merge(a),
         Command::Completions { shell } => generated(|out| {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "culprit", out);

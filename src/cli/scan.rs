@@ -1,17 +1,14 @@
 //! `culprit scan`: filters from flags, the scan, the report, the messages.
 
 use std::io::{self, IsTerminal, Write};
-use std::time::Duration;
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{ColorChoice, MAX_THREADS_PER_CORE, ScanArgs};
+use super::bar::{Bar, progress_bar};
 use super::exit;
 use super::stdout::stdout_open;
 use crate::discover::Input;
 use crate::discover::discover;
 use crate::filter::{DEFAULT_PROCESSES, Filter, ProcessSet, StatusSelection, TimeWindow};
-use crate::progress::Progress;
 use crate::rank::rank;
 use crate::report::{Format, Report, TableStyle};
 
@@ -20,33 +17,6 @@ fn plural(n: usize, word: &str) -> String {
     crate::report::plural(n as u64, word)
 }
 use crate::scan::{InputStatus, InputSummary, ScanOptions, scan_with};
-
-struct Bar(ProgressBar);
-
-impl Progress for Bar {
-    fn add_total(&self, bytes: u64) {
-        self.0.inc_length(bytes);
-    }
-    fn advance(&self, bytes: u64) {
-        self.0.inc(bytes);
-    }
-    fn message(&self, text: &str) {
-        self.0.suspend(|| say!("{text}"));
-    }
-}
-
-fn progress_bar(hidden: bool) -> ProgressBar {
-    if hidden || !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
-}
 
 /// Runs `culprit scan`; returns the exit code.
 pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
@@ -89,17 +59,23 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
             .build_global()
             .ok();
     }
-    let (inputs, missing) = discover(&args.paths);
-    let mut trouble = false;
     let format = match (args.format, &args.output) {
         (Some(f), _) => f,
         (None, Some(out)) => format_of(out).unwrap_or(Format::Table),
         (None, None) => Format::Table,
     };
+    if args.tickets {
+        if let Some(out) = &args.output {
+            refuse_to_overwrite_an_input(out, &[], &args.paths)?;
+        }
+        return super::batch::run_batch(args, &filter, format, table_style(args));
+    }
+    let (inputs, missing) = discover(&args.paths);
+    let mut trouble = false;
     if let Some(out) = &args.output {
         refuse_to_overwrite_an_input(out, &inputs, &args.paths)?;
     }
-    let bar = progress_bar(args.quiet || args.no_progress);
+    let bar = progress_bar(args.quiet || args.no_progress, false);
     let options = ScanOptions {
         mmap: !args.no_mmap,
         ..ScanOptions::default()

@@ -62,6 +62,16 @@ pub struct Tool {
     pub version: &'static str,
 }
 
+impl Tool {
+    /// This build of culprit.
+    pub fn this() -> Tool {
+        Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
 /// The filter a report was made with.
 #[derive(Debug, Clone, Serialize)]
 pub struct Filters {
@@ -72,6 +82,19 @@ pub struct Filters {
     /// `--since` / `--until`, normalised; null when not given.
     pub since: Option<String>,
     pub until: Option<String>,
+}
+
+impl Filters {
+    /// How a report states `filter`.
+    pub fn of(filter: &Filter) -> Filters {
+        Filters {
+            processes: filter.processes.names(),
+            all_processes: filter.processes == crate::filter::ProcessSet::All,
+            statuses: filter.statuses.names(),
+            since: filter.window.since.map(|b| b.render()),
+            until: filter.window.until.map(|b| b.render()),
+        }
+    }
 }
 
 /// Totals over the whole run.
@@ -140,17 +163,8 @@ impl Report {
         };
         Report {
             schema_version: SCHEMA_VERSION,
-            tool: Tool {
-                name: env!("CARGO_PKG_NAME"),
-                version: env!("CARGO_PKG_VERSION"),
-            },
-            filters: Filters {
-                processes: filter.processes.names(),
-                all_processes: filter.processes == crate::filter::ProcessSet::All,
-                statuses: filter.statuses.names(),
-                since: filter.window.since.map(|b| b.render()),
-                until: filter.window.until.map(|b| b.render()),
-            },
+            tool: Tool::this(),
+            filters: Filters::of(filter),
             findings,
             context,
             notes,

@@ -1,0 +1,282 @@
+//! Ticket batches (`scan --tickets`): a generated batch of tickets (folders and zips,
+//! one corrupt archive, one ticket with no log) gives each ticket its planted
+//! culprits and the planted recurring path at the top of the fleet summary; shard
+//! runs merged equal one run byte for byte; an interrupted run resumed from
+//! `--out-dir` equals an uninterrupted one; `-j1` equals `-j2`.
+//!
+//! The Procmon CSVs are SYNTHETIC (written here, in the export's format).
+
+mod common;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use serde_json::Value;
+
+/// The path planted in three tickets: the recurring culprit.
+const RECURRING: &str = "C:\\Program Files\\Remote Desktop\\mstsc.exe.manifest";
+
+/// A Procmon CSV where mstsc.exe is refused a write on each of `paths`
+/// (`repeat` times each, never recovered).
+fn procmon_csv(paths: &[&str], repeat: usize) -> String {
+    let mut s = String::from(
+        "\u{feff}\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\",\"Result\",\"Detail\"\r\n",
+    );
+    for (i, p) in paths.iter().enumerate() {
+        for r in 0..repeat {
+            s.push_str(&format!(
+                "\"7:19:{:02}.{:07} AM\",\"mstsc.exe\",\"7720\",\"CreateFile\",\"{p}\",\"ACCESS DENIED\",\"Desired Access: Generic Write, Disposition: OverwriteIf\"\r\n",
+                10 + i,
+                r
+            ));
+        }
+        s.push_str(&format!(
+            "\"7:20:{:02}.0000000 AM\",\"mstsc.exe\",\"7720\",\"CreateFile\",\"C:\\Windows\\System32\\ok{i}.dll\",\"SUCCESS\",\"Desired Access: Read\"\r\n",
+            10 + i
+        ));
+    }
+    s
+}
+
+fn zip_of(path: &Path, members: &[(&str, &[u8])]) {
+    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in members {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// The batch: (folder, [(ticket, its planted culprits)]).
+fn batch(root: &Path) -> (PathBuf, Vec<(&'static str, Vec<&'static str>)>) {
+    let b = root.join("batch");
+    std::fs::create_dir_all(&b).unwrap();
+    let alpha = vec![RECURRING, "C:\\Users\\a\\Documents\\Default.rdp"];
+    let bravo = vec![
+        RECURRING,
+        "HKCU\\Software\\Microsoft\\Terminal Server Client\\Default\\MRU0",
+    ];
+    let charlie = vec![RECURRING];
+    let foxtrot = vec!["C:\\ProgramData\\x\\only-foxtrot.dat"];
+    // A folder ticket, nested folders inside.
+    std::fs::create_dir_all(b.join("case-alpha/logs/procmon")).unwrap();
+    std::fs::write(
+        b.join("case-alpha/logs/procmon/Logfile.CSV"),
+        procmon_csv(&alpha, 3),
+    )
+    .unwrap();
+    // Zipped tickets (entries at the root, and in a folder).
+    zip_of(
+        &b.join("case-bravo.zip"),
+        &[("Logfile.CSV", procmon_csv(&bravo, 2).as_bytes())],
+    );
+    zip_of(
+        &b.join("case-charlie.zip"),
+        &[
+            ("PC03/Procmon.csv", procmon_csv(&charlie, 1).as_bytes()),
+            ("PC03/notes.txt", b"collected by TSS"),
+        ],
+    );
+    // A corrupt archive.
+    std::fs::write(b.join("case-delta.zip"), b"PK\x03\x04 cut short").unwrap();
+    // No relevant log.
+    std::fs::create_dir_all(b.join("case-echo")).unwrap();
+    std::fs::write(b.join("case-echo/readme.txt"), "nothing here\n").unwrap();
+    // A ticket that is one plain file.
+    std::fs::write(b.join("case-foxtrot.csv"), procmon_csv(&foxtrot, 1)).unwrap();
+    let planted = vec![
+        ("case-alpha", alpha),
+        ("case-bravo.zip", bravo),
+        ("case-charlie.zip", charlie),
+        ("case-delta.zip", vec![]),
+        ("case-echo", vec![]),
+        ("case-foxtrot.csv", foxtrot),
+    ];
+    (b, planted)
+}
+
+fn scan_batch(dir: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut a = vec!["--tickets", dir.to_str().unwrap()];
+    a.extend_from_slice(extra);
+    run(&a)
+}
+
+#[test]
+fn each_ticket_gets_its_culprits_and_the_recurring_path_tops_the_fleet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, planted) = batch(tmp.path());
+    let (code, out, err) = scan_batch(&dir, &["-f", "json"]);
+    assert_eq!(code, 2, "a ticket failed: {err}");
+    assert!(
+        err.contains("case-delta.zip"),
+        "the bad ticket is named: {err}"
+    );
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let tickets = r["tickets"].as_array().unwrap();
+    let ids: Vec<&str> = tickets
+        .iter()
+        .map(|t| t["ticket"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = planted.iter().map(|(t, _)| *t).collect();
+    assert_eq!(ids, want, "every ticket, in name order");
+    for (t, (id, culprits)) in tickets.iter().zip(&planted) {
+        let mut got: Vec<&str> = t["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        got.sort();
+        let mut want = culprits.clone();
+        want.sort();
+        assert_eq!(got, want, "{id}");
+        let status = match *id {
+            "case-delta.zip" => "failed",
+            "case-echo" => "no-logs",
+            _ => "ok",
+        };
+        assert_eq!(t["status"], status, "{id}: {t}");
+    }
+    let echo = &tickets[4];
+    let skipped = echo["skipped"][0]["input"].as_str().unwrap();
+    assert!(skipped.ends_with("readme.txt"), "{skipped}");
+    let fleet = r["fleet"].as_array().unwrap();
+    assert_eq!(fleet[0]["path"], RECURRING);
+    assert_eq!(
+        fleet[0]["tickets"],
+        serde_json::json!(["case-alpha", "case-bravo.zip", "case-charlie.zip"])
+    );
+    assert_eq!(fleet[0]["ticket_count"], 3);
+    assert!(fleet[1..].iter().all(|p| p["ticket_count"] == 1));
+    let s = &r["summary"];
+    assert_eq!(
+        (
+            s["tickets"].as_u64(),
+            s["ok"].as_u64(),
+            s["failed"].as_u64(),
+            s["no_logs"].as_u64()
+        ),
+        (Some(6), Some(4), Some(1), Some(1))
+    );
+
+    // The same run in the table: the fleet summary names the recurring path.
+    let (_, table, _) = scan_batch(&dir, &["--color", "never"]);
+    assert!(table.contains("Fleet: 6 tickets"), "{table}");
+    assert!(table.contains("case-alpha, case-bravo.zip, case-charlie.zip"));
+    // CSV: one row per (ticket, path).
+    let (_, csv, _) = scan_batch(&dir, &["-f", "csv"]);
+    let rows = csv.lines().count() - 1;
+    assert_eq!(rows, planted.iter().map(|(_, c)| c.len()).sum::<usize>());
+    assert!(csv.starts_with("schema_version,ticket,rank,"));
+}
+
+#[test]
+fn shard_runs_merged_equal_one_run_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, planted) = batch(tmp.path());
+    let (_, whole, _) = scan_batch(&dir, &["-f", "jsonl"]);
+    for n in [1, 2, 3, 4] {
+        let mut parts = Vec::new();
+        let mut seen = 0;
+        for k in 0..n {
+            let part = tmp.path().join(format!("part-{k}-of-{n}.jsonl"));
+            let shard = format!("{k}/{n}");
+            let (_, out, err) = scan_batch(&dir, &["-f", "jsonl", "--shard", &shard]);
+            assert!(!out.is_empty(), "{err}");
+            seen += out
+                .lines()
+                .filter(|l| l.contains("\"type\":\"ticket\""))
+                .count();
+            std::fs::write(&part, out).unwrap();
+            parts.push(part);
+        }
+        assert_eq!(
+            seen,
+            planted.len(),
+            "each ticket in exactly one of {n} shards"
+        );
+        // Parts in any order.
+        parts.reverse();
+        let mut a = vec!["merge".to_string()];
+        a.extend(parts.iter().map(|p| p.display().to_string()));
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (code, merged, err) = run_raw(&a);
+        assert_eq!(code, 2, "a ticket failed: {err}");
+        assert_eq!(merged, whole, "{n} shards merged");
+    }
+    // Overlapping parts are refused, naming the ticket.
+    let p = tmp.path().join("part-0-of-1.jsonl");
+    let (code, _, err) = run_raw(&["merge", p.to_str().unwrap(), p.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("case-alpha") && err.contains("overlap"),
+        "{err}"
+    );
+    // The merged table equals the run's table.
+    let (_, table, _) = scan_batch(&dir, &["-f", "table", "--color", "never"]);
+    let (_, merged_table, _) = run_raw(&["merge", p.to_str().unwrap(), "-f", "table"]);
+    assert_eq!(merged_table, table);
+}
+
+#[test]
+fn an_interrupted_batch_resumes_to_the_same_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = batch(tmp.path());
+    let (_, whole, _) = scan_batch(&dir, &["-f", "jsonl"]);
+    let saved = tmp.path().join("saved");
+    let (_, first, _) = scan_batch(&dir, &["-f", "jsonl", "--out-dir", saved.to_str().unwrap()]);
+    assert_eq!(first, whole);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&saved)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 6, "one result per ticket");
+    // The run is "killed": two results never written, one cut mid-write.
+    std::fs::remove_file(&files[0]).unwrap();
+    std::fs::remove_file(&files[3]).unwrap();
+    let text = std::fs::read_to_string(&files[1]).unwrap();
+    std::fs::write(&files[1], &text[..text.len() / 2]).unwrap();
+    let (_, resumed, err) =
+        scan_batch(&dir, &["-f", "jsonl", "--out-dir", saved.to_str().unwrap()]);
+    assert_eq!(resumed, whole, "resumed == uninterrupted");
+    assert!(err.contains("3 of 6 tickets reused"), "{err}");
+    // A ticket that changed is scanned again, not reused.
+    std::fs::write(
+        dir.join("case-foxtrot.csv"),
+        procmon_csv(&["C:\\ProgramData\\x\\changed.dat"], 1),
+    )
+    .unwrap();
+    let (_, again, err) = scan_batch(&dir, &["-f", "jsonl", "--out-dir", saved.to_str().unwrap()]);
+    assert!(again.contains("changed.dat") && !again.contains("only-foxtrot.dat"));
+    assert!(err.contains("5 of 6 tickets reused"), "{err}");
+}
+
+#[test]
+fn one_thread_and_two_give_the_same_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = batch(tmp.path());
+    let (_, one, _) = scan_batch(&dir, &["-f", "jsonl", "-j", "1"]);
+    let (_, two, _) = scan_batch(&dir, &["-f", "jsonl", "-j", "2"]);
+    assert_eq!(one, two);
+    let (_, json, _) = scan_batch(&dir, &["-f", "json", "-j", "1"]);
+    let (_, json2, _) = scan_batch(&dir, &["-f", "json", "-j", "2"]);
+    assert_eq!(json, json2);
+}
+
+#[test]
+fn batch_flags_are_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("x.csv");
+    std::fs::write(&f, "a").unwrap();
+    let (code, _, err) = run(&["--tickets", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a folder"), "{err}");
+    let (code, _, err) = run(&["--tickets", tmp.path().to_str().unwrap(), "--shard", "3/3"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not exist"), "{err}");
+    let (code, _, _) = run(&[tmp.path().to_str().unwrap(), "--shard", "0/3"]);
+    assert_eq!(code, 2, "--shard needs --tickets");
+}

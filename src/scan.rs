@@ -13,6 +13,7 @@ use crate::filter::Filter;
 use crate::model::Family;
 use crate::progress::Progress;
 use crate::sources::io::archive;
+use crate::sources::io::limit::{Budget, Limits};
 use crate::sources::io::open;
 use crate::sources::{self, FileScan, Prepared, Reading};
 use crate::twins::{self, Signatures};
@@ -150,12 +151,17 @@ fn summary(input: &Input) -> InputSummary {
 }
 
 /// Opens an input: a file (mapped when allowed) or a zip member (streamed).
-pub fn open_input(input: &Input, mmap: bool) -> std::io::Result<open::Opened> {
+/// What compressed inputs expand to is capped by `budget`.
+pub fn open_input(
+    input: &Input,
+    mmap: bool,
+    budget: &std::sync::Arc<Budget>,
+) -> std::io::Result<open::Opened> {
     match &input.member {
-        None => open::open(&input.path, mmap),
+        None => open::open(&input.path, mmap, budget),
         Some(m) => {
-            let (reader, stored) = archive::open_member(&input.path, m)?;
-            open::from_reader(reader, stored)
+            let (reader, stored) = archive::open_member(&input.path, m, budget)?;
+            open::from_reader(reader, stored, budget)
         }
     }
 }
@@ -203,11 +209,11 @@ fn scan_one(
     if input.piped {
         return scan_piped(input, s, &name, index, prepared, mmap, progress);
     }
-    let opened = match open_input(input, mmap) {
+    let opened = match open_input(input, mmap, &prepared.budget) {
         Ok(o) => o,
         Err(source) => return failed(s, SourceError::Open { path: name, source }),
     };
-    let reopen = || open_input(input, mmap);
+    let reopen = || open_input(input, mmap, &prepared.budget);
     let ctx = Reading {
         name: &name,
         index,
@@ -249,7 +255,7 @@ fn scan_piped(
         Ok(t) => t,
         Err(source) => return failed(s, open_error(source)),
     };
-    let reopen = || open::open(tmp.path(), mmap);
+    let reopen = || open::open(tmp.path(), mmap, &prepared.budget);
     let opened = match reopen() {
         Ok(o) => o,
         Err(source) => return failed(s, open_error(source)),
@@ -302,11 +308,14 @@ fn scan_opened(
 /// gzip, any text encoding, Procmon CSV, XML or PML. For fuzzing and for callers
 /// that already hold the bytes.
 pub fn scan_bytes(name: &str, bytes: &[u8], filter: &Filter) -> (InputSummary, Aggregate) {
-    let prepared = Prepared::new(filter, crate::sources::io::chunks::CHUNK);
+    let prepared = Prepared::new(filter, crate::sources::io::chunks::CHUNK, Limits::default());
     let input = Input::file(name, true);
     let s = summary(&input);
     let len = bytes.len() as u64;
-    let reopen = || open::from_reader(Box::new(std::io::Cursor::new(bytes.to_vec())), len);
+    let reopen = || {
+        let cursor = Box::new(std::io::Cursor::new(bytes.to_vec()));
+        open::from_reader(cursor, len, &prepared.budget)
+    };
     let opened = match reopen() {
         Ok(o) => o,
         Err(source) => {
@@ -331,6 +340,8 @@ pub struct ScanOptions {
     pub mmap: bool,
     /// Bytes per parallel chunk.
     pub chunk: usize,
+    /// Caps on what compressed inputs expand to (decompression bombs).
+    pub limits: Limits,
 }
 
 impl Default for ScanOptions {
@@ -338,6 +349,7 @@ impl Default for ScanOptions {
         ScanOptions {
             mmap: true,
             chunk: crate::sources::io::chunks::CHUNK,
+            limits: Limits::default(),
         }
     }
 }
@@ -394,7 +406,7 @@ pub fn scan_with(
     options: ScanOptions,
     progress: &dyn Progress,
 ) -> ScanOutcome {
-    let prepared = Prepared::new(filter, options.chunk);
+    let prepared = Prepared::new(filter, options.chunk, options.limits);
     // The whole total is known before the first byte: files by their size, archive
     // members by their stored size (what progress counts), so the ETA holds from the
     // start. Pipes add what they copied once they are read.

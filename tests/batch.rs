@@ -280,3 +280,86 @@ fn batch_flags_are_checked() {
     let (code, _, _) = run(&[tmp.path().to_str().unwrap(), "--shard", "0/3"]);
     assert_eq!(code, 2, "--shard needs --tickets");
 }
+
+/// About `n` bytes of a Procmon CSV: its header, then one SUCCESS row again and again.
+fn filler_csv(n: usize) -> Vec<u8> {
+    let row = "\"7:19:10.0000000 AM\",\"x.exe\",\"1\",\"ReadFile\",\"C:\\x\",\"SUCCESS\",\"\"\r\n";
+    let mut v = procmon_csv(&[], 0).into_bytes();
+    v.extend(row.repeat(n / row.len()).into_bytes());
+    v
+}
+
+/// A deflated member of `n` bytes that read as a Procmon CSV (its header, then the
+/// same row again and again): a few KB on disk.
+fn bomb_zip(path: &Path, name: &str, n: usize, also: &[(&str, &[u8])]) {
+    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(false);
+    w.start_file(name, opts).unwrap();
+    w.write_all(&filler_csv(n)).unwrap();
+    for (name, bytes) in also {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn a_decompression_bomb_fails_its_ticket_by_name_and_the_rest_go_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = batch(tmp.path());
+    // 64 MiB of rows in well under 1 MiB on disk, beside a real log in the same zip.
+    let bomb = dir.join("case-golf.zip");
+    let csv = procmon_csv(&["C:\\ProgramData\\golf\\kept.dat"], 1);
+    bomb_zip(&bomb, "Procmon.CSV", 64 << 20, &[("real.csv", csv.as_bytes())]);
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
+    let (code, out, err) = scan_batch(&dir, &["-f", "json", "--max-member", "8M"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("case-golf.zip") && err.contains("--max-member"),
+        "the bomb is named with the flag that raises the cap: {err}"
+    );
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let golf = r["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["ticket"] == "case-golf.zip")
+        .unwrap();
+    assert_eq!(golf["status"], "failed");
+    assert_eq!(golf["failed"].as_array().unwrap().len(), 1, "{golf}");
+    assert_eq!(
+        golf["findings"][0]["path"], "C:\\ProgramData\\golf\\kept.dat",
+        "its other member is still read"
+    );
+    assert_eq!(r["fleet"][0]["path"], RECURRING, "the other tickets are untouched");
+
+    // The ticket's total: two 6 MiB members under 8M each, 10M together (-j1: the
+    // second one read passes it).
+    let two = tmp.path().join("two");
+    std::fs::create_dir_all(&two).unwrap();
+    let gz = |n: usize| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&filler_csv(n)).unwrap();
+        e.finish().unwrap()
+    };
+    std::fs::create_dir_all(two.join("t")).unwrap();
+    std::fs::write(two.join("t/a.csv.gz"), gz(6 << 20)).unwrap();
+    std::fs::write(two.join("t/b.csv.gz"), gz(6 << 20)).unwrap();
+    let (code, _, err) = run(&[
+        "--tickets",
+        two.to_str().unwrap(),
+        "--max-member",
+        "8M",
+        "--max-ticket",
+        "10M",
+        "-j",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.matches("--max-ticket").count(), 1, "{err}");
+    // Without the caps both read (no failure in them).
+    let (code, _, err) = run(&["--tickets", two.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+}

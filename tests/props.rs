@@ -54,7 +54,7 @@ proptest! {
         };
         let inputs = [Input::file(path, false)];
         for mmap in [true, false] {
-            let out = scan_with(&inputs, &filter, ScanOptions { mmap, chunk: 97 }, &NoProgress);
+            let out = scan_with(&inputs, &filter, ScanOptions { mmap, chunk: 97, ..ScanOptions::default() }, &NoProgress);
             prop_assert_eq!(out.inputs.len(), 1);
         }
     }
@@ -72,7 +72,7 @@ proptest! {
         text.push_str("\"7:00:00.0 AM\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKCU\\Software\\X\",\"ACCESS DENIED\",\"\"\r\n");
         std::fs::write(&path, text).unwrap();
         let inputs = [Input::file(path, true)];
-        let out = scan_with(&inputs, &Filter::default(), ScanOptions { mmap: true, chunk: 64 }, &NoProgress);
+        let out = scan_with(&inputs, &Filter::default(), ScanOptions { mmap: true, chunk: 64, ..ScanOptions::default() }, &NoProgress);
         prop_assert!(out.aggregate.paths.contains_key("hkcu\\software\\x"));
     }
 }

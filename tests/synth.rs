@@ -135,13 +135,21 @@ fn chunked_streamed_and_gzipped_reads_equal_one_whole_read() {
         ScanOptions {
             mmap: true,
             chunk: usize::MAX / 2,
+            ..ScanOptions::default()
         },
     );
     assert!(whole.contains("MEDIA WRITE PROTECTED"));
     for chunk in [4096, 65_536, 1 << 20] {
         for mmap in [true, false] {
             assert_eq!(
-                report_json(&path, ScanOptions { mmap, chunk }),
+                report_json(
+                    &path,
+                    ScanOptions {
+                        mmap,
+                        chunk,
+                        ..ScanOptions::default()
+                    }
+                ),
                 whole,
                 "chunk {chunk} mmap {mmap}"
             );
@@ -159,7 +167,8 @@ fn chunked_streamed_and_gzipped_reads_equal_one_whole_read() {
             &gz_path,
             ScanOptions {
                 mmap: true,
-                chunk: 100_000
+                chunk: 100_000,
+                ..ScanOptions::default()
             }
         ),
         whole

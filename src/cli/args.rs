@@ -170,6 +170,17 @@ pub struct ScanArgs {
     )]
     pub out_dir: Option<PathBuf>,
 
+    /// Most bytes one compressed input (an archive member, a gzip stream) may expand
+    /// to before it is failed as a decompression bomb: 16G by default (K, M, G, T
+    /// suffixes, powers of 1024).
+    #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_bytes, help_heading = "Limits")]
+    pub max_member: u64,
+
+    /// Most bytes all compressed inputs of one ticket (of the run, without --tickets)
+    /// may expand to, together: 64G by default.
+    #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = parse_bytes, help_heading = "Limits")]
+    pub max_ticket: u64,
+
     /// Worker threads (0 = all cores).
     #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
@@ -215,6 +226,46 @@ pub struct MergeArgs {
     pub ascii: bool,
 }
 
+impl ScanArgs {
+    /// How inputs are read.
+    pub fn options(&self) -> crate::scan::ScanOptions {
+        crate::scan::ScanOptions {
+            mmap: !self.no_mmap,
+            limits: crate::sources::io::limit::Limits {
+                member: self.max_member,
+                total: self.max_ticket,
+            },
+            ..crate::scan::ScanOptions::default()
+        }
+    }
+}
+
+/// A size: bytes, or a number with a K, M, G or T suffix (powers of 1024; `KiB`,
+/// `MB` and the like read alike).
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (a number, with K, M, G or T)"))?;
+    let shift = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("{s:?}: unknown unit (K, M, G or T)")),
+    };
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
@@ -225,3 +276,21 @@ pub enum ColorChoice {
 
 /// `-j` beyond this many threads per core is capped (with a note).
 pub const MAX_THREADS_PER_CORE: usize = 4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_in_powers_of_1024() {
+        assert_eq!(parse_bytes("123"), Ok(123));
+        assert_eq!(parse_bytes("10K"), Ok(10 << 10));
+        assert_eq!(parse_bytes("8M"), Ok(8 << 20));
+        assert_eq!(parse_bytes("16G"), Ok(16 << 30));
+        assert_eq!(parse_bytes("2TiB"), Ok(2 << 40));
+        assert_eq!(parse_bytes("5mb"), Ok(5 << 20));
+        assert!(parse_bytes("x").is_err());
+        assert!(parse_bytes("5Q").is_err());
+        assert!(parse_bytes("99999999999T").is_err());
+    }
+}

@@ -16,7 +16,6 @@ use crate::batch::ticket::{self, Ticket};
 use crate::batch::{Block, merge, resume};
 use crate::filter::Filter;
 use crate::report::{Filters, Format, TableStyle, Tool};
-use crate::scan::ScanOptions;
 
 /// The tickets of every batch folder, sorted; ids must be unique.
 fn tickets_of(folders: &[PathBuf]) -> anyhow::Result<Vec<Ticket>> {
@@ -92,10 +91,7 @@ pub fn run_batch(
         filters: serde_json::to_value(Filters::of(filter))?,
     };
     let salt = format!("{}|{}|top={}", head.tool, head.filters, args.top);
-    let options = ScanOptions {
-        mmap: !args.no_mmap,
-        ..ScanOptions::default()
-    };
+    let options = args.options();
     let bar = progress_bar(args.quiet || args.no_progress, true);
     let progress = Bar(bar.clone());
     let total = tickets.len();

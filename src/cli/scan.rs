@@ -16,7 +16,7 @@ use crate::report::{Format, Report, TableStyle};
 fn plural(n: usize, word: &str) -> String {
     crate::report::plural(n as u64, word)
 }
-use crate::scan::{InputStatus, InputSummary, ScanOptions, scan_with};
+use crate::scan::{InputStatus, InputSummary, scan_with};
 
 /// Runs `culprit scan`; returns the exit code.
 pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
@@ -76,10 +76,7 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
         refuse_to_overwrite_an_input(out, &inputs, &args.paths)?;
     }
     let bar = progress_bar(args.quiet || args.no_progress, false);
-    let options = ScanOptions {
-        mmap: !args.no_mmap,
-        ..ScanOptions::default()
-    };
+    let options = args.options();
     let mut outcome = scan_with(&inputs, &filter, options, &Bar(bar.clone()));
     bar.finish_and_clear();
     // Every input accounted for: what could not even be listed is a failed input too.

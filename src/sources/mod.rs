@@ -83,13 +83,16 @@ pub struct Prepared<'f> {
     pub evtx: evtx::Needles,
     /// The code spellings servicing-log lines are found by.
     pub servicing: io::prefilter::Prefilter,
+    /// The caps on what this scan's compressed inputs expand to, and their use.
+    pub budget: std::sync::Arc<io::limit::Budget>,
 }
 
 impl<'f> Prepared<'f> {
     /// Everything the sources need for one scan with `filter`, CSV chunks of `chunk`
-    /// bytes.
-    pub fn new(filter: &'f Filter, chunk: usize) -> Prepared<'f> {
+    /// bytes, compressed inputs capped by `limits`.
+    pub fn new(filter: &'f Filter, chunk: usize, limits: io::limit::Limits) -> Prepared<'f> {
         Prepared {
+            budget: io::limit::Budget::new(limits),
             filter,
             procmon: procmon::csv::ProcmonCsv::with_options(filter, chunk),
             evtx: evtx::Needles::new(filter),

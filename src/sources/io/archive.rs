@@ -6,6 +6,9 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
+
+use super::limit::{Budget, Capped};
 
 use flate2::read::DeflateDecoder;
 use zip::{CompressionMethod, ZipArchive};
@@ -132,7 +135,12 @@ fn cab_members(path: &Path) -> io::Result<(Vec<Member>, bool)> {
 /// Stored and deflated members (what Windows' zip tools write) stream from the file
 /// with bounded memory; other methods go through the zip crate into an anonymous
 /// temporary file.
-pub fn open_member(path: &Path, m: &Member) -> io::Result<(Box<dyn Read + Send>, u64)> {
+/// What a compressed member expands to is capped by `budget` ([`super::limit`]).
+pub fn open_member(
+    path: &Path,
+    m: &Member,
+    budget: &Arc<Budget>,
+) -> io::Result<(Box<dyn Read + Send>, u64)> {
     if m.encrypted {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -144,7 +152,10 @@ pub fn open_member(path: &Path, m: &Member) -> io::Result<(Box<dyn Read + Send>,
         // cabinet can expand to gigabytes, and the crate's reader borrows the cabinet.
         let mut cabinet = cab::Cabinet::new(File::open(path)?)?;
         let mut spill = tempfile::tempfile()?;
-        io::copy(&mut cabinet.read_file(&m.name)?, &mut spill)?;
+        io::copy(
+            &mut Capped::new(cabinet.read_file(&m.name)?, budget.clone()),
+            &mut spill,
+        )?;
         spill.seek(SeekFrom::Start(0))?;
         return Ok((Box::new(spill), m.stored));
     }
@@ -159,10 +170,10 @@ pub fn open_member(path: &Path, m: &Member) -> io::Result<(Box<dyn Read + Send>,
     match (m.data_start, method) {
         (Some(s), CompressionMethod::Stored) => Ok((Box::new(raw(s)?), stored)),
         (Some(s), CompressionMethod::Deflated) => Ok((
-            Box::new(DeflateDecoder::new(BufReader::with_capacity(
-                256 * 1024,
-                raw(s)?,
-            ))),
+            Box::new(Capped::new(
+                DeflateDecoder::new(BufReader::with_capacity(256 * 1024, raw(s)?)),
+                budget.clone(),
+            )),
             stored,
         )),
         // Other methods (Deflate64, ...) decompress through the zip crate into an
@@ -171,7 +182,8 @@ pub fn open_member(path: &Path, m: &Member) -> io::Result<(Box<dyn Read + Send>,
         _ => {
             let mut archive = ZipArchive::new(File::open(path)?).map_err(zip_err)?;
             let mut spill = tempfile::tempfile()?;
-            io::copy(&mut archive.by_index(m.index).map_err(zip_err)?, &mut spill)?;
+            let member = archive.by_index(m.index).map_err(zip_err)?;
+            io::copy(&mut Capped::new(member, budget.clone()), &mut spill)?;
             spill.seek(SeekFrom::Start(0))?;
             Ok((Box::new(spill), stored))
         }
@@ -209,7 +221,7 @@ mod tests {
         let names: Vec<&str> = listed.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, vec!["a/stored.txt", "b/deflated.txt"]);
         for m in &listed {
-            let (mut r, _) = open_member(&path, m).unwrap();
+            let (mut r, _) = open_member(&path, m, &Budget::new(Default::default())).unwrap();
             let mut got = String::new();
             r.read_to_string(&mut got).unwrap();
             assert_eq!(got, text, "{}", m.name);

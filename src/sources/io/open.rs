@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use encoding_rs::{UTF_16BE, UTF_16LE};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
+
+use super::limit::{Budget, Capped};
 use memmap2::Mmap;
 
 /// Magic numbers of binary formats (never sniffed as UTF-16 text).
@@ -94,10 +96,10 @@ fn looks_utf16be(b: &[u8]) -> bool {
 
 /// Opens `path`, decoding compression and text encoding. Plain UTF-8 files (and
 /// binary formats) are mapped when `mmap` is true and streamed otherwise.
-pub fn open(path: &Path, mmap: bool) -> io::Result<Opened> {
+pub fn open(path: &Path, mmap: bool, budget: &Arc<Budget>) -> io::Result<Opened> {
     let file = File::open(path)?;
     let disk_len = file.metadata()?.len();
-    let opened = from_reader(Box::new(file), disk_len)?;
+    let opened = from_reader(Box::new(file), disk_len, budget)?;
     if !(mmap
         && !opened.gzip
         && !opened.cr_only
@@ -146,7 +148,12 @@ fn cr_only(head: &[u8]) -> bool {
 
 /// Sniffs and decodes any byte stream (a file, an archive member): gzip, UTF-16,
 /// BOM. `disk_len` is the stored size, for progress.
-pub fn from_reader(raw: Box<dyn Read + Send>, disk_len: u64) -> io::Result<Opened> {
+/// A gzip stream expands under `budget`'s caps.
+pub fn from_reader(
+    raw: Box<dyn Read + Send>,
+    disk_len: u64,
+    budget: &Arc<Budget>,
+) -> io::Result<Opened> {
     let consumed = Arc::new(AtomicU64::new(0));
     let mut raw: Box<dyn Read + Send> = Box::new(Counting {
         inner: raw,
@@ -156,10 +163,10 @@ pub fn from_reader(raw: Box<dyn Read + Send>, disk_len: u64) -> io::Result<Opene
     let gzip = magic.starts_with(&[0x1F, 0x8B]);
     let mut stream: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic).chain(raw));
     if gzip {
-        stream = Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(
-            256 * 1024,
-            stream,
-        )));
+        stream = Box::new(Capped::new(
+            MultiGzDecoder::new(io::BufReader::with_capacity(256 * 1024, stream)),
+            budget.clone(),
+        ));
     }
     let head = read_head(&mut stream, HEAD)?;
     let binary = BINARY_MAGIC.iter().any(|m| head.starts_with(m));
@@ -307,7 +314,7 @@ mod tests {
             let p = dir.path().join(name);
             std::fs::write(&p, &bytes).unwrap();
             for mmap in [true, false] {
-                let o = open(&p, mmap).unwrap();
+                let o = open(&p, mmap, &Budget::new(Default::default())).unwrap();
                 assert!(o.head.starts_with(b"\"Time"), "{name}");
                 assert_eq!(decoded(o), text.as_bytes(), "{name}");
             }
@@ -319,7 +326,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("e");
         std::fs::write(&p, b"").unwrap();
-        let o = open(&p, true).unwrap();
+        let o = open(&p, true, &Budget::new(Default::default())).unwrap();
         assert!(o.head.is_empty());
         assert!(decoded(o).is_empty());
     }

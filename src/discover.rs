@@ -3,14 +3,20 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::sources::io::archive::{self, Member};
+use std::sync::Arc;
+
+use crate::sources::io::archive::{self, Held, Member, Source};
+use crate::sources::io::limit::{Budget, Limits};
 
 /// One log to read: a file, or a file inside a zip archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     pub path: PathBuf,
-    /// The member when the log is inside the zip archive at `path`.
+    /// The member when the log is inside the archive at `path`.
     pub member: Option<Member>,
+    /// The archive's bytes when they are not the file at `path` as is: a tar once
+    /// decompressed, or an archive inside the archive at `path` (`via` names it).
+    pub held: Option<Held>,
     /// Named on the command line (an unreadable kind is then an error, not a note).
     pub explicit: bool,
     /// A pipe, FIFO, device or standard input (`-`): it can be read only once, so it
@@ -24,6 +30,7 @@ impl Input {
         Input {
             path: path.into(),
             member: None,
+            held: None,
             explicit,
             piped: false,
         }
@@ -47,8 +54,14 @@ impl Input {
         if self.is_stdin() {
             return "<stdin>".to_string();
         }
+        let via = self
+            .held
+            .as_ref()
+            .and_then(|h| h.via.as_ref())
+            .map(|v| format!("!{v}"))
+            .unwrap_or_default();
         match &self.member {
-            Some(m) => format!("{}!{}", self.path.display(), m.label),
+            Some(m) => format!("{}{via}!{}", self.path.display(), m.label),
             None => self.path.display().to_string(),
         }
     }
@@ -61,10 +74,19 @@ pub struct Missing {
     pub error: std::io::Error,
 }
 
-/// Expands folders recursively (symbolic links followed, loops reported) and zip archives
-/// (each file inside is an input), keeps files as given, and sorts everything so runs
-/// are deterministic.
+/// Expands folders recursively (symbolic links followed, loops reported) and archives
+/// (zip, cab, tar, `.tar.gz`: each file inside is an input, and the files of an archive
+/// inside an archive, one level deep), keeps files as given, and sorts everything so
+/// runs are deterministic.
 pub fn discover(args: &[PathBuf]) -> (Vec<Input>, Vec<Missing>) {
+    discover_with(args, Limits::default())
+}
+
+/// [`discover`], with what archives held whole (a `.tar.gz`, a nested archive)
+/// may expand to capped by `limits`.
+pub fn discover_with(args: &[PathBuf], limits: Limits) -> (Vec<Input>, Vec<Missing>) {
+    let budget = Budget::new(limits);
+    let budget = &budget;
     let mut inputs = Vec::new();
     let mut missing = Vec::new();
     for arg in args {
@@ -73,57 +95,163 @@ pub fn discover(args: &[PathBuf]) -> (Vec<Input>, Vec<Missing>) {
             continue;
         }
         match std::fs::metadata(arg) {
-            Ok(m) if m.is_dir() => walk(arg, &mut inputs, &mut missing),
+            Ok(m) if m.is_dir() => walk(arg, &mut inputs, &mut missing, budget),
             // A FIFO, process substitution or device: read once, never sniffed twice.
             Ok(m) if !m.is_file() => inputs.push(Input {
                 piped: true,
                 ..Input::file(arg.clone(), true)
             }),
-            Ok(_) => push(arg.clone(), true, &mut inputs, &mut missing),
+            Ok(_) => push(arg.clone(), true, &mut inputs, &mut missing, budget),
             Err(error) => missing.push(Missing {
                 path: arg.clone(),
                 error,
             }),
         }
     }
+    let via = |i: &Input| i.held.as_ref().and_then(|h| h.via.clone());
     inputs.sort_by(|a, b| {
-        (&a.path, &a.member)
-            .cmp(&(&b.path, &b.member))
+        (&a.path, via(a), &a.member)
+            .cmp(&(&b.path, via(b), &b.member))
             .then(b.explicit.cmp(&a.explicit))
     });
-    inputs.dedup_by(|a, b| a.path == b.path && a.member == b.member);
+    inputs.dedup_by(|a, b| a.path == b.path && a.member == b.member && via(a) == via(b));
     (inputs, missing)
 }
 
-fn push(path: PathBuf, explicit: bool, inputs: &mut Vec<Input>, missing: &mut Vec<Missing>) {
+fn push(
+    path: PathBuf,
+    explicit: bool,
+    inputs: &mut Vec<Input>,
+    missing: &mut Vec<Missing>,
+    budget: &Arc<Budget>,
+) {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     if !archive::is_archive(&path) {
+        // A `.tar.gz` is decompressed whole (once) to reach its members.
+        if name.as_deref().is_some_and(archive::is_tar_gz_name) {
+            match archive::hold(&Source::File(&path), None, budget) {
+                Ok(data) if archive::kind_of(&data[..data.len().min(520)]).is_some() => {
+                    let held = Held { via: None, data };
+                    list(
+                        &path,
+                        held.clone(),
+                        &Source::Held(&held.data),
+                        inputs,
+                        missing,
+                    );
+                    return;
+                }
+                Ok(_) => {}
+                Err(error) => return missing.push(Missing { path, error }),
+            }
+        }
         inputs.push(Input::file(path, explicit));
         return;
     }
     match archive::members(&path) {
         // Files inside an archive are found, not named: unknown kinds are notes.
         Ok((members, duplicates)) => {
-            inputs.extend(members.into_iter().map(|m| Input {
-                path: path.clone(),
-                member: Some(m),
-                explicit: false,
-                piped: false,
-            }));
+            for m in members {
+                if archive::is_archive_name(&m.name) {
+                    nested(&path, m, inputs, missing, budget);
+                } else {
+                    inputs.push(Input {
+                        path: path.clone(),
+                        member: Some(m),
+                        held: None,
+                        explicit: false,
+                        piped: false,
+                    });
+                }
+            }
             if duplicates {
-                missing.push(Missing {
-                    path: path.clone(),
-                    error: std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "the archive holds several files of one name; only the last of each was read",
-                    ),
-                });
+                duplicate_names(&path, missing);
             }
         }
         Err(error) => missing.push(Missing { path, error }),
     }
 }
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>, missing: &mut Vec<Missing>) {
+/// Names the loss when an archive holds several files of one name: the zip reader
+/// keeps one entry per name, as extraction tools do.
+fn duplicate_names(path: &Path, missing: &mut Vec<Missing>) {
+    missing.push(Missing {
+        path: path.to_path_buf(),
+        error: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the archive holds several files of one name; only the last of each was read",
+        ),
+    });
+}
+
+/// The members of an archive held whole, as inputs.
+fn list(
+    path: &Path,
+    held: Held,
+    src: &Source<'_>,
+    inputs: &mut Vec<Input>,
+    missing: &mut Vec<Missing>,
+) {
+    match archive::members_in(src) {
+        Ok((members, duplicates)) => {
+            if duplicates {
+                let at = match &held.via {
+                    Some(v) => PathBuf::from(format!("{}!{v}", path.display())),
+                    None => path.to_path_buf(),
+                };
+                duplicate_names(&at, missing);
+            }
+            inputs.extend(members.into_iter().map(|m| Input {
+                path: path.to_path_buf(),
+                member: Some(m),
+                held: Some(held.clone()),
+                explicit: false,
+                piped: false,
+            }))
+        }
+        Err(error) => {
+            let at = match &held.via {
+                Some(v) => PathBuf::from(format!("{}!{v}", path.display())),
+                None => path.to_path_buf(),
+            };
+            missing.push(Missing { path: at, error });
+        }
+    }
+}
+
+/// An archive inside the archive at `path` (one level deep): held whole, its members
+/// listed. One that turns out not to be an archive is an ordinary member.
+fn nested(
+    path: &Path,
+    m: Member,
+    inputs: &mut Vec<Input>,
+    missing: &mut Vec<Missing>,
+    budget: &Arc<Budget>,
+) {
+    match archive::hold(&Source::File(path), Some(&m), budget) {
+        Ok(data) if archive::kind_of(&data[..data.len().min(520)]).is_some() => {
+            let held = Held {
+                via: Some(m.label.clone()),
+                data,
+            };
+            let src = held.data.clone();
+            list(path, held, &Source::Held(&src), inputs, missing);
+        }
+        Ok(_) => inputs.push(Input {
+            path: path.to_path_buf(),
+            member: Some(m),
+            held: None,
+            explicit: false,
+            piped: false,
+        }),
+        Err(error) => missing.push(Missing {
+            path: PathBuf::from(format!("{}!{}", path.display(), m.label)),
+            error,
+        }),
+    }
+}
+
+fn walk(dir: &Path, inputs: &mut Vec<Input>, missing: &mut Vec<Missing>, budget: &Arc<Budget>) {
     // Links are followed (a linked capture is read like any file); a link loop is
     // reported, never walked forever.
     for entry in walkdir::WalkDir::new(dir)
@@ -131,7 +259,7 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, missing: &mut Vec<Missing>) {
         .sort_by_file_name()
     {
         match entry {
-            Ok(e) if e.file_type().is_file() => push(e.into_path(), false, inputs, missing),
+            Ok(e) if e.file_type().is_file() => push(e.into_path(), false, inputs, missing, budget),
             Ok(_) => {}
             Err(err) => {
                 let path = err

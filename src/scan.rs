@@ -117,10 +117,8 @@ fn describe_other(head: &[u8]) -> &'static str {
     }
     if head.starts_with(b"PK\x05\x06") {
         "an empty zip archive (no files inside)"
-    } else if head.starts_with(b"PK\x03\x04") {
-        "a zip archive inside an archive; unpack the outer one and scan the folder"
-    } else if head.starts_with(b"MSCF") {
-        "a cab archive inside an archive; unpack the outer one and scan the folder"
+    } else if archive::kind_of(head).is_some() {
+        "an archive inside an archive that culprit does not open (nested two levels deep, or not named .zip, .cab, .tar or .tgz): unpack it and scan the folder"
     } else if head.contains(&0) {
         "binary data, not a Procmon CSV export"
     } else {
@@ -160,7 +158,11 @@ pub fn open_input(
     match &input.member {
         None => open::open(&input.path, mmap, budget),
         Some(m) => {
-            let (reader, stored) = archive::open_member(&input.path, m, budget)?;
+            let src = match &input.held {
+                Some(h) => archive::Source::Held(&h.data),
+                None => archive::Source::File(&input.path),
+            };
+            let (reader, stored) = archive::open_member_in(&src, m, budget)?;
             open::from_reader(reader, stored, budget)
         }
     }

@@ -12,41 +12,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use common::*;
+use culprit::synth::tickets::{self, filler_csv, procmon_csv, zip_bytes};
 use serde_json::Value;
 
 /// The path planted in three tickets: the recurring culprit.
-const RECURRING: &str = "C:\\Program Files\\Remote Desktop\\mstsc.exe.manifest";
-
-/// A Procmon CSV where mstsc.exe is refused a write on each of `paths`
-/// (`repeat` times each, never recovered).
-fn procmon_csv(paths: &[&str], repeat: usize) -> String {
-    let mut s = String::from(
-        "\u{feff}\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\",\"Result\",\"Detail\"\r\n",
-    );
-    for (i, p) in paths.iter().enumerate() {
-        for r in 0..repeat {
-            s.push_str(&format!(
-                "\"7:19:{:02}.{:07} AM\",\"mstsc.exe\",\"7720\",\"CreateFile\",\"{p}\",\"ACCESS DENIED\",\"Desired Access: Generic Write, Disposition: OverwriteIf\"\r\n",
-                10 + i,
-                r
-            ));
-        }
-        s.push_str(&format!(
-            "\"7:20:{:02}.0000000 AM\",\"mstsc.exe\",\"7720\",\"CreateFile\",\"C:\\Windows\\System32\\ok{i}.dll\",\"SUCCESS\",\"Desired Access: Read\"\r\n",
-            10 + i
-        ));
-    }
-    s
-}
+const RECURRING: &str = tickets::RECURRING;
 
 fn zip_of(path: &Path, members: &[(&str, &[u8])]) {
-    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    for (name, bytes) in members {
-        w.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap();
+    std::fs::write(path, zip_bytes(members).unwrap()).unwrap();
 }
 
 /// The batch: (folder, [(ticket, its planted culprits)]).
@@ -281,30 +254,6 @@ fn batch_flags_are_checked() {
     assert_eq!(code, 2, "--shard needs --tickets");
 }
 
-/// About `n` bytes of a Procmon CSV: its header, then one SUCCESS row again and again.
-fn filler_csv(n: usize) -> Vec<u8> {
-    let row = "\"7:19:10.0000000 AM\",\"x.exe\",\"1\",\"ReadFile\",\"C:\\x\",\"SUCCESS\",\"\"\r\n";
-    let mut v = procmon_csv(&[], 0).into_bytes();
-    v.extend(row.repeat(n / row.len()).into_bytes());
-    v
-}
-
-/// A deflated member of `n` bytes that read as a Procmon CSV (its header, then the
-/// same row again and again): a few KB on disk.
-fn bomb_zip(path: &Path, name: &str, n: usize, also: &[(&str, &[u8])]) {
-    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(false);
-    w.start_file(name, opts).unwrap();
-    w.write_all(&filler_csv(n)).unwrap();
-    for (name, bytes) in also {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap();
-}
-
 #[test]
 fn a_decompression_bomb_fails_its_ticket_by_name_and_the_rest_go_on() {
     let tmp = tempfile::tempdir().unwrap();
@@ -312,7 +261,13 @@ fn a_decompression_bomb_fails_its_ticket_by_name_and_the_rest_go_on() {
     // 64 MiB of rows in well under 1 MiB on disk, beside a real log in the same zip.
     let bomb = dir.join("case-golf.zip");
     let csv = procmon_csv(&["C:\\ProgramData\\golf\\kept.dat"], 1);
-    bomb_zip(&bomb, "Procmon.CSV", 64 << 20, &[("real.csv", csv.as_bytes())]);
+    zip_of(
+        &bomb,
+        &[
+            ("Procmon.CSV", &filler_csv(64 << 20)),
+            ("real.csv", csv.as_bytes()),
+        ],
+    );
     assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
     let (code, out, err) = scan_batch(&dir, &["-f", "json", "--max-member", "8M"]);
     assert_eq!(code, 2, "{err}");
@@ -333,7 +288,10 @@ fn a_decompression_bomb_fails_its_ticket_by_name_and_the_rest_go_on() {
         golf["findings"][0]["path"], "C:\\ProgramData\\golf\\kept.dat",
         "its other member is still read"
     );
-    assert_eq!(r["fleet"][0]["path"], RECURRING, "the other tickets are untouched");
+    assert_eq!(
+        r["fleet"][0]["path"], RECURRING,
+        "the other tickets are untouched"
+    );
 
     // The ticket's total: two 6 MiB members under 8M each, 10M together (-j1: the
     // second one read passes it).
@@ -362,4 +320,72 @@ fn a_decompression_bomb_fails_its_ticket_by_name_and_the_rest_go_on() {
     // Without the caps both read (no failure in them).
     let (code, _, err) = run(&["--tickets", two.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");
+}
+
+/// The generated batch (`examples/gen-tickets`, the one the Slurm test and the
+/// benchmark use) with its hard cases: every ticket reports exactly its planted
+/// culprits, a zip in a zip and a `.tar.gz` included; the bomb and the corrupt zip
+/// are named; the recurring path tops the fleet.
+#[test]
+fn the_generated_batch_with_its_hard_cases_reports_every_plant() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("gen");
+    let planted = tickets::write_batch(&dir, 12, true, 32 << 20).unwrap();
+    let (code, out, err) = scan_batch(&dir, &["-f", "json", "--max-member", "8M", "-n", "0"]);
+    assert_eq!(code, 2, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let got: Vec<(String, Vec<String>)> = r["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let mut paths: Vec<String> = t["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["path"].as_str().unwrap().to_string())
+                .collect();
+            paths.sort();
+            (t["ticket"].as_str().unwrap().to_string(), paths)
+        })
+        .collect();
+    assert_eq!(got, planted);
+    let status = |id: &str| {
+        r["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["ticket"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("zz-bomb.zip"), "failed");
+    assert_eq!(status("zz-corrupt.zip"), "failed");
+    assert_eq!(status("zz-empty"), "no-logs");
+    assert_eq!(status("zz-nested.zip"), "ok");
+    assert_eq!(status("zz-tarball.tar.gz"), "ok");
+    for named in ["zz-bomb.zip", "--max-member", "zz-corrupt.zip"] {
+        assert!(err.contains(named), "{named}: {err}");
+    }
+    let recurring: Vec<&str> = planted
+        .iter()
+        .filter(|(_, c)| c.iter().any(|p| p == RECURRING))
+        .map(|(t, _)| t.as_str())
+        .collect();
+    assert_eq!(r["fleet"][0]["path"], RECURRING);
+    assert_eq!(r["fleet"][0]["tickets"], serde_json::json!(recurring));
+    // The nested member is named through both archives.
+    let nested = r["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["ticket"] == "zz-nested.zip")
+        .unwrap();
+    let source = nested["findings"][0]["sources"][0]["name"]
+        .as_str()
+        .unwrap();
+    assert!(
+        source.ends_with("zz-nested.zip!PC99_CbsPersist.zip!inner.csv"),
+        "{source}"
+    );
 }

@@ -12,6 +12,7 @@ pub mod evtx;
 pub mod evtx_logs;
 pub mod hard;
 pub mod pml;
+pub mod tickets;
 
 use std::io::{self, Write};
 

@@ -227,19 +227,23 @@ impl Opened {
             Text::Mapped { map, start } => Ok(Bytes::Mapped(map, start)),
             // A compressed or archived capture is spilled to an anonymous temporary
             // file and mapped: memory stays flat whatever its size.
-            Text::Stream { mut reader, .. } => {
-                let mut f = tempfile::tempfile()?;
-                let n = io::copy(&mut reader, &mut f)?;
-                if n == 0 {
-                    return Ok(Bytes::Owned(Vec::new()));
-                }
-                // SAFETY: the file is anonymous (unlinked) and private to this process:
-                // nothing else can truncate it under the map.
-                let map = unsafe { Mmap::map(&f)? };
-                Ok(Bytes::Mapped(map, 0))
-            }
+            Text::Stream { mut reader, .. } => spill(&mut reader),
         }
     }
+}
+
+/// Copies a stream to an anonymous temporary file (unlinked, private to this
+/// process) and maps it: random access with flat memory, whatever the size.
+pub fn spill(reader: &mut dyn Read) -> io::Result<Bytes> {
+    let mut f = tempfile::tempfile()?;
+    let n = io::copy(reader, &mut f)?;
+    if n == 0 {
+        return Ok(Bytes::Owned(Vec::new()));
+    }
+    // SAFETY: the file is anonymous (unlinked) and private to this process: nothing
+    // else can truncate it under the map.
+    let map = unsafe { Mmap::map(&f)? };
+    Ok(Bytes::Mapped(map, 0))
 }
 
 impl Opened {

@@ -76,7 +76,7 @@ pub struct Missing {
 
 /// Expands folders recursively (symbolic links followed, loops reported) and archives
 /// (zip, cab, tar, `.tar.gz`: each file inside is an input, and the files of an archive
-/// inside an archive, one level deep), keeps files as given, and sorts everything so
+/// inside an archive, two levels deep ([`NESTING`])), keeps files as given, and sorts everything so
 /// runs are deterministic.
 pub fn discover(args: &[PathBuf]) -> (Vec<Input>, Vec<Missing>) {
     discover_with(args, Limits::default())
@@ -118,6 +118,10 @@ pub fn discover_with(args: &[PathBuf], limits: Limits) -> (Vec<Input>, Vec<Missi
     (inputs, missing)
 }
 
+/// How deep archives inside archives are followed: a TSS zip holds
+/// `<PC>_CbsPersist.zip`, which holds the `CbsPersist_*.cab` rotations (two levels).
+pub const NESTING: usize = 2;
+
 fn push(
     path: PathBuf,
     explicit: bool,
@@ -126,57 +130,45 @@ fn push(
     budget: &Arc<Budget>,
 ) {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    if !archive::is_archive(&path) {
-        // A `.tar.gz` is decompressed whole (once) to reach its members.
-        if name.as_deref().is_some_and(archive::is_tar_gz_name) {
-            match archive::hold(&Source::File(&path), None, budget) {
-                Ok(data) if archive::kind_of(&data[..data.len().min(520)]).is_some() => {
-                    let held = Held { via: None, data };
-                    list(
-                        &path,
-                        held.clone(),
-                        &Source::Held(&held.data),
-                        inputs,
-                        missing,
-                    );
-                    return;
-                }
-                Ok(_) => {}
-                Err(error) => return missing.push(Missing { path, error }),
-            }
-        }
-        inputs.push(Input::file(path, explicit));
-        return;
+    if archive::is_archive(&path) {
+        return list(
+            &path,
+            None,
+            &Source::File(&path),
+            inputs,
+            missing,
+            budget,
+            0,
+        );
     }
-    match archive::members(&path) {
-        // Files inside an archive are found, not named: unknown kinds are notes.
-        Ok((members, duplicates)) => {
-            for m in members {
-                if archive::is_archive_name(&m.name) {
-                    nested(&path, m, inputs, missing, budget);
-                } else {
-                    inputs.push(Input {
-                        path: path.clone(),
-                        member: Some(m),
-                        held: None,
-                        explicit: false,
-                        piped: false,
-                    });
-                }
+    // A `.tar.gz` is decompressed whole (once) to reach its members.
+    if name.as_deref().is_some_and(archive::is_tar_gz_name) {
+        match archive::hold(&Source::File(&path), None, budget) {
+            Ok(data) if archive::kind_of(&data[..data.len().min(520)]).is_some() => {
+                let held = Held { via: None, data };
+                let src = held.data.clone();
+                return list(
+                    &path,
+                    Some(held),
+                    &Source::Held(&src),
+                    inputs,
+                    missing,
+                    budget,
+                    0,
+                );
             }
-            if duplicates {
-                duplicate_names(&path, missing);
-            }
+            Ok(_) => {}
+            Err(error) => return missing.push(Missing { path, error }),
         }
-        Err(error) => missing.push(Missing { path, error }),
     }
+    inputs.push(Input::file(path, explicit));
 }
 
 /// Names the loss when an archive holds several files of one name: the zip reader
 /// keeps one entry per name, as extraction tools do.
-fn duplicate_names(path: &Path, missing: &mut Vec<Missing>) {
+fn duplicate_names(path: PathBuf, missing: &mut Vec<Missing>) {
     missing.push(Missing {
-        path: path.to_path_buf(),
+        path,
         error: std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "the archive holds several files of one name; only the last of each was read",
@@ -184,70 +176,81 @@ fn duplicate_names(path: &Path, missing: &mut Vec<Missing>) {
     });
 }
 
-/// The members of an archive held whole, as inputs.
-fn list(
-    path: &Path,
-    held: Held,
-    src: &Source<'_>,
-    inputs: &mut Vec<Input>,
-    missing: &mut Vec<Missing>,
-) {
-    match archive::members_in(src) {
-        Ok((members, duplicates)) => {
-            if duplicates {
-                let at = match &held.via {
-                    Some(v) => PathBuf::from(format!("{}!{v}", path.display())),
-                    None => path.to_path_buf(),
-                };
-                duplicate_names(&at, missing);
-            }
-            inputs.extend(members.into_iter().map(|m| Input {
-                path: path.to_path_buf(),
-                member: Some(m),
-                held: Some(held.clone()),
-                explicit: false,
-                piped: false,
-            }))
-        }
-        Err(error) => {
-            let at = match &held.via {
-                Some(v) => PathBuf::from(format!("{}!{v}", path.display())),
-                None => path.to_path_buf(),
-            };
-            missing.push(Missing { path: at, error });
-        }
+/// How reports name an archive: its path, and the members it is inside of.
+fn named(path: &Path, via: Option<&str>) -> PathBuf {
+    match via {
+        Some(v) => PathBuf::from(format!("{}!{v}", path.display())),
+        None => path.to_path_buf(),
     }
 }
 
-/// An archive inside the archive at `path` (one level deep): held whole, its members
-/// listed. One that turns out not to be an archive is an ordinary member.
-fn nested(
+/// The members of the archive at `src` (the file at `path`, or `held` for it) as
+/// inputs; an archive among them is followed while `depth` < [`NESTING`]. Files
+/// inside an archive are found, not named: unknown kinds are notes.
+fn list(
     path: &Path,
-    m: Member,
+    held: Option<Held>,
+    src: &Source<'_>,
     inputs: &mut Vec<Input>,
     missing: &mut Vec<Missing>,
     budget: &Arc<Budget>,
+    depth: usize,
 ) {
-    match archive::hold(&Source::File(path), Some(&m), budget) {
-        Ok(data) if archive::kind_of(&data[..data.len().min(520)]).is_some() => {
-            let held = Held {
-                via: Some(m.label.clone()),
-                data,
-            };
-            let src = held.data.clone();
-            list(path, held, &Source::Held(&src), inputs, missing);
+    let via = held.as_ref().and_then(|h| h.via.clone());
+    let (members, duplicates) = match archive::members_in(src) {
+        Ok(x) => x,
+        Err(error) => {
+            return missing.push(Missing {
+                path: named(path, via.as_deref()),
+                error,
+            });
         }
-        Ok(_) => inputs.push(Input {
+    };
+    if duplicates {
+        duplicate_names(named(path, via.as_deref()), missing);
+    }
+    for m in members {
+        if depth < NESTING && archive::is_archive_name(&m.name) {
+            let label = match &via {
+                Some(v) => format!("{v}!{}", m.label),
+                None => m.label.clone(),
+            };
+            match archive::hold(src, Some(&m), budget) {
+                Ok(data) if archive::kind_of(&data[..data.len().min(520)]).is_some() => {
+                    let inner = Held {
+                        via: Some(label),
+                        data,
+                    };
+                    let src = inner.data.clone();
+                    list(
+                        path,
+                        Some(inner),
+                        &Source::Held(&src),
+                        inputs,
+                        missing,
+                        budget,
+                        depth + 1,
+                    );
+                    continue;
+                }
+                // Named like an archive, but not one: an ordinary member.
+                Ok(_) => {}
+                Err(error) => {
+                    missing.push(Missing {
+                        path: named(path, Some(&label)),
+                        error,
+                    });
+                    continue;
+                }
+            }
+        }
+        inputs.push(Input {
             path: path.to_path_buf(),
             member: Some(m),
-            held: None,
+            held: held.clone(),
             explicit: false,
             piped: false,
-        }),
-        Err(error) => missing.push(Missing {
-            path: PathBuf::from(format!("{}!{}", path.display(), m.label)),
-            error,
-        }),
+        });
     }
 }
 

@@ -118,7 +118,7 @@ fn describe_other(head: &[u8]) -> &'static str {
     if head.starts_with(b"PK\x05\x06") {
         "an empty zip archive (no files inside)"
     } else if archive::kind_of(head).is_some() {
-        "an archive inside an archive that culprit does not open (nested two levels deep, or not named .zip, .cab, .tar or .tgz): unpack it and scan the folder"
+        "an archive inside an archive that culprit does not open (nested three levels deep, or not named .zip, .cab, .tar or .tgz): unpack it and scan the folder"
     } else if head.contains(&0) {
         "binary data, not a Procmon CSV export"
     } else {

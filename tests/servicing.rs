@@ -234,6 +234,29 @@ fn a_cab_rotation_reads_like_the_plain_log() {
         "{i}"
     );
     assert_eq!(i["rows"], want["inputs"][0]["rows"]);
+
+    // As a TSS zip ships it: the cab inside `<PC>_CbsPersist.zip` inside the ticket's
+    // zip (two levels of archives around the log).
+    let cab = std::fs::read(&cab_path).unwrap();
+    let persist =
+        culprit::synth::tickets::zip_bytes(&[("CbsPersist_20190605130422.cab", cab.as_slice())])
+            .unwrap();
+    let tss = tmp.path().join("TSS_PC01_DND_SetupReport.zip");
+    std::fs::write(
+        &tss,
+        culprit::synth::tickets::zip_bytes(&[("PC01_CbsPersist.zip", persist.as_slice())]).unwrap(),
+    )
+    .unwrap();
+    let (code, got, err) = run_json(&[tss.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(finding_shape(&got), finding_shape(&want));
+    let i = &got["inputs"][0];
+    assert!(
+        i["path"].as_str().unwrap().ends_with(
+            "TSS_PC01_DND_SetupReport.zip!PC01_CbsPersist.zip!CbsPersist_20190605130422.cab!CbsPersist_20190605130422.log"
+        ),
+        "{i}"
+    );
 }
 
 /// The generator's planted truth comes back: every planted denial is kept, on its 13

@@ -5,7 +5,7 @@
 //! other methods), never unpacked beside the ticket.
 //!
 //! An archive is read from a [`Source`]: a file on disk, or bytes held for it
-//! ([`Held`]): a tar once decompressed, or an archive inside an archive (one level
+//! ([`Held`]): a tar once decompressed, or an archive inside an archive (two levels
 //! deep, as `<PC>_CbsPersist.zip` ships inside a TSS zip), spilled to an anonymous
 //! temporary file and mapped, so memory stays flat.
 
@@ -145,7 +145,7 @@ pub fn is_tar_gz_name(name: &str) -> bool {
     n.ends_with(".tar.gz") || n.ends_with(".tgz")
 }
 
-/// Whether a member's name says it is an archive culprit follows (one level deep).
+/// Whether a member's name says it is an archive culprit follows (two levels deep at most).
 pub fn is_archive_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     [".zip", ".cab", ".tar", ".tar.gz", ".tgz"]

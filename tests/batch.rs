@@ -330,7 +330,12 @@ fn a_decompression_bomb_fails_its_ticket_by_name_and_the_rest_go_on() {
 fn the_generated_batch_with_its_hard_cases_reports_every_plant() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("gen");
-    let planted = tickets::write_batch(&dir, 12, true, 32 << 20).unwrap();
+    let shape = tickets::Shape {
+        hard: true,
+        zipped: false,
+        bomb: 32 << 20,
+    };
+    let planted = tickets::write_batch(&dir, 12, shape).unwrap();
     let (code, out, err) = scan_batch(&dir, &["-f", "json", "--max-member", "8M", "-n", "0"]);
     assert_eq!(code, 2, "{err}");
     let r: Value = serde_json::from_str(&out).unwrap();
@@ -388,4 +393,60 @@ fn the_generated_batch_with_its_hard_cases_reports_every_plant() {
         source.ends_with("zz-nested.zip!PC99_CbsPersist.zip!inner.csv"),
         "{source}"
     );
+}
+
+/// A ticket zipped as older PowerShell writes it (`\` separators in member names),
+/// with the real bundles' event log names (`%4`): accepted unchanged, and it reads
+/// like its folder.
+#[test]
+fn a_ticket_zipped_with_backslash_names_reads_like_its_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = tmp.path().join("b");
+    std::fs::create_dir_all(&b).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tickets/rdp-install-denied");
+    let mut members: Vec<(String, Vec<u8>)> = Vec::new();
+    for e in std::fs::read_dir(&fixture).unwrap() {
+        let p = e.unwrap().path();
+        let name = format!(
+            "TSS_PC01\\logs\\{}",
+            p.file_name().unwrap().to_string_lossy()
+        );
+        members.push((name, std::fs::read(&p).unwrap()));
+    }
+    let refs: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    std::fs::write(b.join("PC01.zip"), zip_bytes(&refs).unwrap()).unwrap();
+    let (_, zipped, err) = scan_batch(&b, &["-f", "json"]);
+    let (_, folder, _) = run_json(&[fixture.to_str().unwrap()]);
+    let r: Value = serde_json::from_str(&zipped).unwrap();
+    let t = &r["tickets"][0];
+    assert_eq!(t["status"], "ok", "{err}");
+    let shape = |findings: &Value| -> Vec<(String, u64, String)> {
+        findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["count"].as_u64().unwrap(),
+                    f["verdict"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(shape(&t["findings"]), shape(&folder["findings"]));
+    let kinds: Vec<&str> = t["read_inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"evtx") && kinds.contains(&"dism-log"),
+        "{kinds:?}"
+    );
+    assert!(t["read_inputs"].to_string().contains("%4Operational.evtx"));
 }

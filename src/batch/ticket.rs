@@ -78,6 +78,15 @@ pub fn fingerprint(t: &Ticket, salt: &str) -> String {
     format!("{:016x}", fnv1a(text.as_bytes()))
 }
 
+/// An input of a ticket that was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Read {
+    pub input: String,
+    pub kind: Option<&'static str>,
+    pub rows: u64,
+    pub matches: u64,
+}
+
 /// A skipped or failed input of a ticket, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Listed {
@@ -98,6 +107,8 @@ pub struct TicketLine {
     pub summary: Summary,
     /// The top path, if any.
     pub top: Option<String>,
+    /// Every input read, skipped or failed: what the ticket held.
+    pub read_inputs: Vec<Read>,
     pub skipped: Vec<Listed>,
     pub failed: Vec<Listed>,
 }
@@ -183,6 +194,17 @@ pub fn scan_ticket(
         status,
         fingerprint,
         top: report.findings.first().map(|f| f.path.clone()),
+        read_inputs: report
+            .inputs
+            .iter()
+            .filter(|i| i.status == InputStatus::Ok)
+            .map(|i| Read {
+                input: i.path.clone(),
+                kind: i.kind,
+                rows: i.rows,
+                matches: i.matches,
+            })
+            .collect(),
         skipped: listed(InputStatus::Skipped),
         failed,
         summary: report.summary.clone(),

@@ -62,9 +62,21 @@ pub fn zip_bytes(members: &[(&str, &[u8])]) -> io::Result<Vec<u8>> {
 /// What a generated batch holds: (ticket id, its culprits), in id order.
 pub type Planted = Vec<(String, Vec<String>)>;
 
-/// Writes `n` ordinary tickets into `dir`, plus the hard cases when `hard`; returns
-/// what each ticket must report. `bomb` is the size the bomb expands to.
-pub fn write_batch(dir: &Path, n: usize, hard: bool, bomb: usize) -> io::Result<Planted> {
+/// How a batch is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Add the hard cases.
+    pub hard: bool,
+    /// Every ordinary ticket a zip (else every fourth is a folder).
+    pub zipped: bool,
+    /// The size the bomb expands to.
+    pub bomb: usize,
+}
+
+/// Writes `n` ordinary tickets into `dir`, plus the hard cases when asked; returns
+/// what each ticket must report.
+pub fn write_batch(dir: &Path, n: usize, shape: Shape) -> io::Result<Planted> {
+    let Shape { hard, zipped, bomb } = shape;
     std::fs::create_dir_all(dir)?;
     let mut planted: Planted = Vec::new();
     for i in 0..n {
@@ -75,7 +87,7 @@ pub fn write_batch(dir: &Path, n: usize, hard: bool, bomb: usize) -> io::Result<
         }
         let refs: Vec<&str> = culprits.iter().map(String::as_str).collect();
         let csv = procmon_csv(&refs, 1 + i % 3);
-        let id = if i % 4 == 0 {
+        let id = if i % 4 == 0 && !zipped {
             let id = format!("ticket-{i:05}");
             let d = dir.join(&id).join("Procmon");
             std::fs::create_dir_all(&d)?;

@@ -34,6 +34,17 @@ pub struct FleetPath {
     pub best_score: u64,
 }
 
+impl FleetPath {
+    /// Its verdicts as `write-denied ×2, write-protected ×1`.
+    pub fn verdict_list(&self) -> String {
+        self.verdicts
+            .iter()
+            .map(|(v, n)| format!("{v} ×{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// Totals over the batch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BatchSummary {

@@ -6,6 +6,8 @@
 //!   with their findings, context, notes and failed inputs], fleet, summary}`.
 //! - CSV: one row per (ticket, path).
 //! - Table: each ticket's ranked paths, then the fleet summary.
+//! - HTML: one page, the fleet summary first (each ticket linked), then each ticket's
+//!   section ([`crate::report::html`]).
 
 use std::io::{self, Write};
 
@@ -14,6 +16,7 @@ use serde_json::{Map, Value};
 
 use super::Block;
 use super::fleet::{BatchSummary, FleetPath};
+use crate::report::html;
 use crate::report::visible::visible;
 use crate::report::{Format, SCHEMA_VERSION, TableStyle};
 
@@ -50,6 +53,11 @@ pub struct Writer<'w> {
     style: TableStyle,
     head: Head,
     tickets: usize,
+    /// HTML: what the page says of the run, and the tickets' sections so far (the
+    /// fleet summary goes first, known only at the end).
+    meta: html::Meta,
+    sections: String,
+    ids: Vec<String>,
 }
 
 /// The object without its JSONL tags (`type`, `schema_version`, `ticket`).
@@ -106,6 +114,9 @@ impl<'w> Writer<'w> {
             style,
             head,
             tickets: 0,
+            meta: html::Meta::now(std::time::SystemTime::now()),
+            sections: String::new(),
+            ids: Vec::new(),
         };
         match format {
             Format::Json => {
@@ -116,7 +127,7 @@ impl<'w> Writer<'w> {
                 )?;
             }
             Format::Csv => writeln!(w.out, "{}", CSV_COLUMNS.join(","))?,
-            Format::Jsonl | Format::Table => {}
+            Format::Jsonl | Format::Table | Format::Html => {}
         }
         Ok(w)
     }
@@ -134,7 +145,62 @@ impl<'w> Writer<'w> {
             Format::Json => self.json_ticket(b),
             Format::Csv => self.csv_ticket(b),
             Format::Table => self.table_ticket(b),
+            Format::Html => {
+                self.html_ticket(b);
+                Ok(())
+            }
         }
+    }
+
+    /// What the page says of the run (the command line, its time).
+    pub fn with_meta(mut self, meta: html::Meta) -> Self {
+        self.meta = meta;
+        self
+    }
+
+    fn html_ticket(&mut self, b: &Block) {
+        self.ids.push(b.id.clone());
+        let values = b.values();
+        let of =
+            |kind: &str| -> Vec<&Value> { values.iter().filter(|v| v["type"] == kind).collect() };
+        let t = values.iter().find(|v| v["type"] == "ticket");
+        let mut inputs: Vec<html::ticket::InputRow> = Vec::new();
+        if let Some(t) = t {
+            for i in t["read_inputs"].as_array().into_iter().flatten() {
+                inputs.push((
+                    text(&i["input"]),
+                    text(&i["kind"]),
+                    "ok".into(),
+                    i["rows"].as_u64().unwrap_or(0),
+                    i["matches"].as_u64().unwrap_or(0),
+                    String::new(),
+                ));
+            }
+            for status in ["skipped", "failed"] {
+                for i in t[status].as_array().into_iter().flatten() {
+                    inputs.push((
+                        text(&i["input"]),
+                        String::new(),
+                        status.into(),
+                        0,
+                        0,
+                        text(&i["why"]),
+                    ));
+                }
+            }
+        }
+        let section = html::Ticket {
+            anchor: format!("t{}", self.tickets),
+            title: Some((
+                b.id.clone(),
+                t.map_or(String::new(), |t| text(&t["status"])),
+            )),
+            findings: of("finding"),
+            notes: of("note"),
+            context: of("context"),
+            inputs,
+        };
+        html::ticket_section(&section, &mut self.sections);
     }
 
     fn json_ticket(&mut self, b: &Block) -> io::Result<()> {
@@ -289,7 +355,74 @@ impl<'w> Writer<'w> {
             }
             Format::Csv => Ok(()),
             Format::Table => self.table_fleet(fleet, summary),
+            Format::Html => self.html_end(fleet, summary),
         }
+    }
+
+    fn html_end(&mut self, fleet: &[FleetPath], s: &BatchSummary) -> io::Result<()> {
+        use std::fmt::Write as _;
+        let mut page = String::new();
+        html::head(
+            "culprit batch report",
+            &self.meta,
+            &self.head.tool,
+            &self.head.filters,
+            &mut page,
+        );
+        let _ = write!(
+            page,
+            "<h2>Fleet summary</h2><p class=\"meta\">{} tickets ({} ok, {} failed, {} without logs), {} with findings; {} paths. A path counts in a ticket when it is among its shown findings with a verdict that can be a cause.</p>",
+            s.tickets, s.ok, s.failed, s.no_logs, s.with_findings, s.paths
+        );
+        // Ticket ids to their section anchors (sections are numbered in order).
+        let anchors: std::collections::HashMap<&str, usize> = self
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i + 1))
+            .collect();
+        let rows: Vec<Vec<(String, Option<String>)>> = fleet
+            .iter()
+            .map(|p| {
+                let links: Vec<String> = p
+                    .tickets
+                    .iter()
+                    .map(|t| match anchors.get(t.as_str()) {
+                        Some(n) => format!("<a href=\"#t{n}\">{}</a>", html::esc(t)),
+                        None => html::esc(t),
+                    })
+                    .collect();
+                let verdicts = p.verdict_list();
+                vec![
+                    (p.rank.to_string(), Some(p.rank.to_string())),
+                    (p.ticket_count.to_string(), Some(p.ticket_count.to_string())),
+                    (html::esc(&verdicts), None),
+                    (p.best_score.to_string(), Some(p.best_score.to_string())),
+                    (
+                        format!("<span class=\"path\">{}</span>", html::esc(&p.path)),
+                        Some(p.path.clone()),
+                    ),
+                    (links.join(", "), None),
+                ]
+            })
+            .collect();
+        html::table(
+            "fleet",
+            "sortable filterable fleet",
+            &[
+                "#",
+                "tickets",
+                "verdicts",
+                "best score",
+                "path",
+                "ticket ids",
+            ],
+            &rows,
+            &mut page,
+        );
+        page.push_str(&self.sections);
+        html::foot(&mut page);
+        self.out.write_all(page.as_bytes())
     }
 
     fn table_fleet(&mut self, fleet: &[FleetPath], s: &BatchSummary) -> io::Result<()> {
@@ -322,12 +455,7 @@ impl<'w> Writer<'w> {
             } else {
                 p.tickets.join(", ")
             };
-            let verdicts = p
-                .verdicts
-                .iter()
-                .map(|(v, n)| format!("{v} ×{n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let verdicts = p.verdict_list();
             t.add_row([
                 p.rank.to_string(),
                 p.ticket_count.to_string(),

@@ -15,6 +15,7 @@ use crate::batch::shard::Shard;
 use crate::batch::ticket::{self, Ticket};
 use crate::batch::{Block, merge, resume};
 use crate::filter::Filter;
+use crate::report::html::Meta;
 use crate::report::{Filters, Format, TableStyle, Tool};
 
 /// The tickets of every batch folder, sorted; ids must be unique.
@@ -76,6 +77,7 @@ pub fn run_batch(
     filter: &Filter,
     format: Format,
     style: TableStyle,
+    start: std::time::SystemTime,
 ) -> anyhow::Result<u8> {
     let mut tickets = tickets_of(&args.paths)?;
     if let Some(s) = &args.shard {
@@ -101,7 +103,7 @@ pub fn run_batch(
     let mut fleet = Fleet::default();
     let mut errors: Vec<String> = Vec::new();
     with_output(args.output.as_ref(), |out| {
-        let mut w = Writer::begin(out, format, style, head.clone())?;
+        let mut w = Writer::begin(out, format, style, head.clone())?.with_meta(Meta::now(start));
         for (n, chunk) in tickets.chunks(window).enumerate() {
             let done: Vec<(Block, bool, Option<String>)> = chunk
                 .par_iter()
@@ -145,6 +147,8 @@ pub fn run_batch(
         }
         let (paths, summary) = std::mem::take(&mut fleet).finish();
         found = summary.with_findings > 0;
+        // The page says how long the whole batch took.
+        w = w.with_meta(Meta::now(start));
         w.end(&paths, &summary)
     })?;
     bar.finish_and_clear();
@@ -168,6 +172,7 @@ pub fn run_batch(
 
 /// Runs `culprit merge`; returns the exit code.
 pub fn run_merge(args: &MergeArgs) -> anyhow::Result<u8> {
+    let start = std::time::SystemTime::now();
     if args.output.is_none() {
         stdout_open()?;
     }
@@ -183,7 +188,7 @@ pub fn run_merge(args: &MergeArgs) -> anyhow::Result<u8> {
     }
     let (paths, summary) = fleet.finish();
     with_output(args.output.as_ref(), |out| {
-        let mut w = Writer::begin(out, args.format, style, head)?;
+        let mut w = Writer::begin(out, args.format, style, head)?.with_meta(Meta::now(start));
         for b in &blocks {
             w.ticket(b)?;
         }

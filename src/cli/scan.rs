@@ -10,6 +10,7 @@ use crate::discover::Input;
 use crate::discover::discover;
 use crate::filter::{DEFAULT_PROCESSES, Filter, ProcessSet, StatusSelection, TimeWindow};
 use crate::rank::rank;
+use crate::report::html::Meta;
 use crate::report::{Format, Report, TableStyle};
 
 /// `plural` over the usize counts of this module.
@@ -20,6 +21,7 @@ use crate::scan::{InputStatus, InputSummary, scan_with};
 
 /// Runs `culprit scan`; returns the exit code.
 pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
+    let start = std::time::SystemTime::now();
     if args.output.is_none() {
         stdout_open()?;
     }
@@ -68,7 +70,7 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
         if let Some(out) = &args.output {
             refuse_to_overwrite_an_input(out, &[], &args.paths)?;
         }
-        return super::batch::run_batch(args, &filter, format, table_style(args));
+        return super::batch::run_batch(args, &filter, format, table_style(args), start);
     }
     let (inputs, missing) = discover(&args.paths);
     let mut trouble = false;
@@ -177,14 +179,14 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     let written = match &args.output {
         Some(path) => std::fs::File::create(path).and_then(|f| {
             let mut w = io::BufWriter::new(f);
-            report.write_styled(format, &mut w, &style)?;
+            report.write_full(format, &mut w, &style, &Meta::now(start))?;
             w.flush()
         }),
         None => {
             let stdout = io::stdout();
             let mut w = io::BufWriter::new(stdout.lock());
             report
-                .write_styled(format, &mut w, &style)
+                .write_full(format, &mut w, &style, &Meta::now(start))
                 .and_then(|_| w.flush())
         }
     };
@@ -241,6 +243,7 @@ fn format_of(path: &std::path::Path) -> Option<Format> {
         "json" => Format::Json,
         "jsonl" | "ndjson" => Format::Jsonl,
         "csv" => Format::Csv,
+        "html" | "htm" => Format::Html,
         "txt" | "text" => Format::Table,
         _ => return None,
     })

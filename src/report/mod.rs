@@ -5,6 +5,7 @@
 
 mod csv_out;
 pub mod explain_text;
+pub mod html;
 mod table;
 pub mod visible;
 
@@ -53,6 +54,9 @@ pub enum Format {
     Jsonl,
     /// One row per finding.
     Csv,
+    /// One self-contained HTML page (inline style and script, no network), to attach
+    /// to a ticket.
+    Html,
 }
 
 /// The tool that wrote a report.
@@ -186,6 +190,20 @@ impl Report {
         }
     }
 
+    /// Writes the report in `format`, the table in `style`, an HTML page saying `meta`.
+    pub fn write_full(
+        &self,
+        format: Format,
+        out: &mut dyn Write,
+        style: &TableStyle,
+        meta: &html::Meta,
+    ) -> io::Result<()> {
+        match format {
+            Format::Html => html::write_report(self, meta, out),
+            other => self.write_styled(other, out, style),
+        }
+    }
+
     /// Writes the report in `format`.
     pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
         match format {
@@ -196,6 +214,10 @@ impl Report {
             }
             Format::Jsonl => write_jsonl(self, out),
             Format::Csv => csv_out::write(self, out),
+            Format::Html => {
+                let meta = html::Meta::now(std::time::SystemTime::now());
+                html::write_report(self, &meta, out)
+            }
         }
     }
 }

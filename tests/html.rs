@@ -202,6 +202,7 @@ fn in_a_real_browser_the_page_ranks_sorts_filters_and_runs_nothing_planted() {
     // As it opens: our script ran, the top path is first.
     let dom = browse(&browser, &url, &["--dump-dom"]);
     assert!(dom.contains("data-ready=\"1\""), "the page's script runs");
+    assert!(dom.contains("data-ready-ms=\""), "and says when");
     let shown = rows(&dom, "run-findings");
     let want: Vec<String> = json["findings"]
         .as_array()

@@ -14,7 +14,8 @@ td.path,.path{word-break:break-all}
 .meta{color:var(--muted);margin:2px 0}
 table{border-collapse:collapse;width:100%;margin:6px 0 12px}
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
-th{background:var(--soft);position:sticky;top:0}
+th{background:var(--soft)}
+section.ticket{content-visibility:auto;contain-intrinsic-size:auto 900px}
 table.sortable th{cursor:pointer;user-select:none}
 table.sortable th::after{content:" \2195";color:var(--muted);font-size:11px}
 tr:nth-child(even) td{background:#fbfcfd}
@@ -33,7 +34,9 @@ details summary{cursor:pointer}
 
 /// The script: sortable tables (click a header), a filter box, and the same two from
 /// the page's address (`#sort=<table id>:<column>:asc|desc&filter=<text>`), so a link
-/// (or a test) can open the report sorted and filtered.
+/// (or a test) can open the report sorted and filtered. When it has run it marks the
+/// body `data-ready` and `data-ready-ms` (milliseconds since navigation: how long the
+/// page took to open, read by `benches/compare_batch.sh`).
 pub const JS: &str = r#"(function(){
 function key(td){var v=td.getAttribute('data-v');if(v===null)v=td.textContent;var t=v.trim();if(/^-?\d+(\.\d+)?$/.test(t))return parseFloat(t);return t.toLowerCase();}
 function sortTable(t,col,asc){var b=t.tBodies[0];if(!b)return;var rows=Array.prototype.slice.call(b.rows);rows.sort(function(x,y){var a=key(x.cells[col]),c=key(y.cells[col]);if(typeof a!==typeof c){a=String(a);c=String(c);}if(a<c)return asc?-1:1;if(a>c)return asc?1:-1;return 0;});rows.forEach(function(r){b.appendChild(r);});t.setAttribute('data-sorted',col+(asc?':asc':':desc'));}
@@ -43,4 +46,5 @@ var box=document.getElementById('filter');if(box)box.addEventListener('input',fu
 var h=new URLSearchParams(location.hash.slice(1));var s=h.get('sort');if(s){var p=s.split(':');var t=document.getElementById(p[0]);if(t)sortTable(t,parseInt(p[1],10),p[2]!=='desc');}
 var f=h.get('filter');if(f!==null){if(box)box.value=f;filter(f);}
 document.body.setAttribute('data-ready','1');
+document.body.setAttribute('data-ready-ms',String(Math.round(performance.now())));
 })();"#;

@@ -48,6 +48,9 @@ fn num(n: &Value) -> (String, Option<String>) {
     (esc(&text(n)), Some(text(n)))
 }
 
+/// Sample records shown per path (the JSON output has them all).
+const SAMPLES: usize = 3;
+
 /// Longest detail shown in the page (the JSON output keeps it whole).
 const DETAIL_MAX: usize = 400;
 
@@ -261,7 +264,7 @@ fn finding(a: &str, f: &Value, out: &mut String) {
         .as_array()
         .into_iter()
         .flatten()
-        .take(5)
+        .take(SAMPLES)
         .map(|s| {
             vec![
                 cell(&format!("{}:{}", text(&s["input"]), text(&s["line"]))),
@@ -320,16 +323,13 @@ fn timeline(t: &Ticket<'_>, out: &mut String) {
                 s if s.is_empty() => time.clone(),
                 s => s,
             };
-            let row = (
-                zone.to_string(),
-                sort,
-                time,
-                format!("{input}:{}", text(line)),
-                process,
-                path.clone(),
-            );
-            if !events.contains(&row) {
-                events.push(row);
+            let record = format!("{input}:{}", text(line));
+            // One row per record: a sample that is also the first or last record
+            // adds its process to that row.
+            match events.iter_mut().find(|e| e.3 == record) {
+                Some(e) if e.4.is_empty() => e.4 = process,
+                Some(_) => {}
+                None => events.push((zone.to_string(), sort, time, record, process, path.clone())),
             }
         };
         for k in ["first_seen", "last_seen"] {

@@ -1,6 +1,9 @@
 //! Criterion benches of the Procmon sources: the CSV line parser, the literal
 //! prefilter, a whole scan of a generated CSV export (mapped and streamed) and of the
-//! same rows as a PML capture (events/s).
+//! same rows as a PML capture (events/s), and the recovery pass: the same scans on the
+//! hard shape (`Config::hard`: hundreds of refused keys on long shared prefixes, most
+//! never recovered, so the pass runs to the end of the file), whose difference from
+//! the easy shape is the pass's cost.
 //!
 //! `cargo bench --bench procmon`. Throughput is reported in bytes of input.
 
@@ -97,6 +100,44 @@ fn bench(c: &mut Criterion) {
                 .aggregate
                 .paths
                 .len()
+        })
+    });
+    // The recovery pass: the hard shape, as CSV and as PML.
+    let hard = Config {
+        target_bytes: 32 << 20,
+        hard: true,
+        ..Config::default()
+    };
+    let hard_csv = dir.path().join("hard.csv");
+    write_procmon_csv(&mut std::fs::File::create(&hard_csv).unwrap(), &hard).unwrap();
+    let hard_inputs = [Input::file(hard_csv, true)];
+    g.throughput(Throughput::Bytes(
+        std::fs::metadata(&hard_inputs[0].path).unwrap().len(),
+    ));
+    g.bench_function("recovery_hard_shape_32MiB_csv", |b| {
+        b.iter(|| {
+            scan_with(&hard_inputs, &filter, ScanOptions::default(), &NoProgress)
+                .aggregate
+                .paths
+                .len()
+        })
+    });
+    let hard_pml = dir.path().join("hard.pml");
+    let hard_truth =
+        write_procmon_pml(&mut std::fs::File::create(&hard_pml).unwrap(), &hard).unwrap();
+    let hard_pml_inputs = [Input::file(hard_pml, true)];
+    g.throughput(Throughput::Elements(hard_truth.rows));
+    g.bench_function("recovery_hard_shape_32MiB_pml_events", |b| {
+        b.iter(|| {
+            scan_with(
+                &hard_pml_inputs,
+                &filter,
+                ScanOptions::default(),
+                &NoProgress,
+            )
+            .aggregate
+            .paths
+            .len()
         })
     });
     g.finish();

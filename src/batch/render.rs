@@ -167,25 +167,24 @@ impl<'w> Writer<'w> {
         let mut inputs: Vec<html::ticket::InputRow> = Vec::new();
         if let Some(t) = t {
             for i in t["read_inputs"].as_array().into_iter().flatten() {
-                inputs.push((
-                    text(&i["input"]),
-                    text(&i["kind"]),
-                    "ok".into(),
-                    i["rows"].as_u64().unwrap_or(0),
-                    i["matches"].as_u64().unwrap_or(0),
-                    String::new(),
-                ));
+                inputs.push(html::ticket::InputRow {
+                    path: text(&i["input"]),
+                    kind: text(&i["kind"]),
+                    status: "ok".into(),
+                    bytes: i["bytes"].as_u64().unwrap_or(0),
+                    rows: i["rows"].as_u64().unwrap_or(0),
+                    matches: i["matches"].as_u64().unwrap_or(0),
+                    message: String::new(),
+                });
             }
             for status in ["skipped", "failed"] {
                 for i in t[status].as_array().into_iter().flatten() {
-                    inputs.push((
-                        text(&i["input"]),
-                        String::new(),
-                        status.into(),
-                        0,
-                        0,
-                        text(&i["why"]),
-                    ));
+                    inputs.push(html::ticket::InputRow {
+                        path: text(&i["input"]),
+                        status: status.into(),
+                        message: text(&i["why"]),
+                        ..Default::default()
+                    });
                 }
             }
         }

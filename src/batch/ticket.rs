@@ -83,6 +83,8 @@ pub fn fingerprint(t: &Ticket, salt: &str) -> String {
 pub struct Read {
     pub input: String,
     pub kind: Option<&'static str>,
+    /// Size on disk (stored size inside an archive).
+    pub bytes: u64,
     pub rows: u64,
     pub matches: u64,
 }
@@ -201,6 +203,7 @@ pub fn scan_ticket(
             .map(|i| Read {
                 input: i.path.clone(),
                 kind: i.kind,
+                bytes: i.bytes,
                 rows: i.rows,
                 matches: i.matches,
             })

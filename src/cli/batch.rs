@@ -97,8 +97,11 @@ pub fn run_batch(
     let bar = progress_bar(args.quiet || args.no_progress, true);
     let progress = Bar(bar.clone());
     let total = tickets.len();
-    // Tickets in flight at once: memory is bounded by them, not by the batch.
-    let window = (rayon::current_num_threads() * 2).max(2);
+    // Tickets handed to the pool at once. Only as many as there are threads are being
+    // read at any time; the rest of a window is finished blocks (a few KB each) waiting
+    // for their turn in the ordered output. Memory is bounded by the window, not by
+    // the batch; a wide window keeps both threads busy across tickets of unequal size.
+    let window = (rayon::current_num_threads() * 32).max(32);
     let (mut resumed, mut trouble, mut found) = (0usize, false, false);
     let mut fleet = Fleet::default();
     let mut errors: Vec<String> = Vec::new();

@@ -208,15 +208,14 @@ pub fn write_report(
     let inputs = report
         .inputs
         .iter()
-        .map(|i| {
-            (
-                i.path.clone(),
-                i.kind.unwrap_or("").to_string(),
-                i.status.as_str().to_string(),
-                i.rows,
-                i.matches,
-                i.message.clone().unwrap_or_default(),
-            )
+        .map(|i| ticket::InputRow {
+            path: i.path.clone(),
+            kind: i.kind.unwrap_or("").to_string(),
+            status: i.status.as_str().to_string(),
+            bytes: i.bytes,
+            rows: i.rows,
+            matches: i.matches,
+            message: i.message.clone().unwrap_or_default(),
         })
         .collect();
     let t = Ticket {

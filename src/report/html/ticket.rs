@@ -7,8 +7,20 @@ use serde_json::Value;
 
 use super::{esc, table, text};
 
-/// One input row: (path, kind, status, rows, matches, message).
-pub type InputRow = (String, String, String, u64, u64, String);
+/// One input of the ticket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputRow {
+    pub path: String,
+    pub kind: String,
+    /// `ok`, `skipped`, `failed`.
+    pub status: String,
+    /// Size on disk (stored size inside an archive).
+    pub bytes: u64,
+    pub rows: u64,
+    pub matches: u64,
+    /// Why it was skipped or failed.
+    pub message: String,
+}
 
 /// What a ticket section shows.
 pub struct Ticket<'a> {
@@ -169,28 +181,31 @@ pub fn ticket_section(t: &Ticket<'_>, out: &mut String) {
     let rows: Vec<Vec<(String, Option<String>)>> = t
         .inputs
         .iter()
-        .map(|(path, kind, status, rows, matches, message)| {
+        .map(|i| {
             vec![
-                cell(path),
-                cell(kind),
+                cell(&i.path),
+                cell(&i.kind),
                 (
                     format!(
                         "<span class=\"status-{}\">{}</span>",
-                        esc(status),
-                        esc(status)
+                        esc(&i.status),
+                        esc(&i.status)
                     ),
-                    Some(status.clone()),
+                    Some(i.status.clone()),
                 ),
-                (rows.to_string(), Some(rows.to_string())),
-                (matches.to_string(), Some(matches.to_string())),
-                cell(message),
+                (i.bytes.to_string(), Some(i.bytes.to_string())),
+                (i.rows.to_string(), Some(i.rows.to_string())),
+                (i.matches.to_string(), Some(i.matches.to_string())),
+                cell(&i.message),
             ]
         })
         .collect();
     table(
         &format!("{a}-inputs"),
         "sortable inputs",
-        &["input", "kind", "status", "records", "matches", "message"],
+        &[
+            "input", "kind", "status", "bytes", "records", "matches", "message",
+        ],
         &rows,
         out,
     );
@@ -303,8 +318,8 @@ fn timeline(t: &Ticket<'_>, out: &mut String) {
     let kind_of = |input: &str| {
         t.inputs
             .iter()
-            .find(|i| i.0 == input)
-            .map(|i| i.1.clone())
+            .find(|i| i.path == input)
+            .map(|i| i.kind.clone())
             .unwrap_or_default()
     };
     // (zone, sortable time, time, source, process, path)

@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod chunks;
+pub mod guard;
 pub mod limit;
 pub mod open;
 pub mod prefilter;

@@ -16,6 +16,8 @@ use flate2::read::MultiGzDecoder;
 use super::limit::{Budget, Capped};
 use memmap2::Mmap;
 
+use super::guard::Guarded;
+
 /// Magic numbers of binary formats (never sniffed as UTF-16 text).
 const BINARY_MAGIC: &[&[u8]] = &[b"PML_", b"ElfFile\0", b"PK\x03\x04", b"MSCF"];
 
@@ -25,7 +27,7 @@ const HEAD: usize = 64 * 1024;
 /// The decoded text of an input.
 pub enum Text {
     /// A mapped UTF-8 file; `start` skips the BOM.
-    Mapped { map: Mmap, start: usize },
+    Mapped { map: Guarded, start: usize },
     /// A decoded UTF-8 stream; `consumed` counts bytes read from disk.
     Stream {
         reader: Box<dyn Read + Send>,
@@ -112,9 +114,9 @@ pub fn open(path: &Path, mmap: bool, budget: &Arc<Budget>) -> io::Result<Opened>
     let bom = if opened.encoding == "utf-8-bom" { 3 } else { 0 };
     let file = File::open(path)?;
     // SAFETY: the map is read-only and private to this process. A file truncated by
-    // another process while mapped can fault (SIGBUS); that is the documented risk of
-    // mapping, accepted for the speed of the common case (as ripgrep does).
-    let map = unsafe { Mmap::map(&file)? };
+    // another process while mapped would fault (SIGBUS): the guard turns that into
+    // zeros and a named failure of this input ([`super::guard`]).
+    let map = unsafe { Guarded::map(&file)? };
     let head = map[bom..map.len().min(bom + HEAD)].to_vec();
     Ok(Opened {
         text: Text::Mapped { map, start: bom },
@@ -243,7 +245,7 @@ pub fn spill(reader: &mut dyn Read) -> io::Result<Bytes> {
     // SAFETY: the file is anonymous (unlinked) and private to this process: nothing
     // else can truncate it under the map.
     let map = unsafe { Mmap::map(&f)? };
-    Ok(Bytes::Mapped(map, 0))
+    Ok(Bytes::Mapped(Guarded::unguarded(map), 0))
 }
 
 impl Opened {
@@ -264,7 +266,7 @@ impl AsRef<[u8]> for Bytes {
 
 /// A whole input in memory (mapped or read).
 pub enum Bytes {
-    Mapped(Mmap, usize),
+    Mapped(Guarded, usize),
     Owned(Vec<u8>),
 }
 

@@ -198,6 +198,12 @@ impl<'w> Writer<'w> {
             notes: of("note"),
             context: of("context"),
             inputs,
+            // Input names start with the batch folder: shown from the ticket on.
+            base: t
+                .and_then(|t| t["source"].as_str())
+                .and_then(|src| std::path::Path::new(src).parent())
+                .map(|p| format!("{}/", p.display()))
+                .unwrap_or_default(),
         };
         html::ticket_section(&section, &mut self.sections);
     }

@@ -225,6 +225,7 @@ pub fn write_report(
         notes: list("notes"),
         context: list("context"),
         inputs,
+        base: String::new(),
     };
     ticket_section(&t, &mut page);
     foot(&mut page);

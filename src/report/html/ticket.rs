@@ -32,6 +32,17 @@ pub struct Ticket<'a> {
     pub notes: Vec<&'a Value>,
     pub context: Vec<&'a Value>,
     pub inputs: Vec<InputRow>,
+    /// What every input name of the section starts with and the page need not repeat
+    /// (a batch's folder); empty for a single run.
+    pub base: String,
+}
+
+/// `input` without the section's common `base`.
+fn short_name<'s>(input: &'s str, base: &str) -> &'s str {
+    input
+        .strip_prefix(base)
+        .filter(|r| !r.is_empty())
+        .unwrap_or(input)
 }
 
 /// Kinds whose times are UTC (the others are the capturing machine's local time).
@@ -162,14 +173,14 @@ pub fn ticket_section(t: &Ticket<'_>, out: &mut String) {
                 out,
                 "<li>{} <span class=\"note\">({}:{})</span></li>",
                 esc(&text(&c["summary"])),
-                esc(&text(&c["input"])),
+                esc(short_name(&text(&c["input"]), &t.base)),
                 esc(&text(&c["line"]))
             );
         }
         out.push_str("</ul>");
     }
     for f in &t.findings {
-        finding(a, f, out);
+        finding(a, f, &t.base, out);
     }
     timeline(t, out);
     // The inputs.
@@ -183,7 +194,7 @@ pub fn ticket_section(t: &Ticket<'_>, out: &mut String) {
         .iter()
         .map(|i| {
             vec![
-                cell(&i.path),
+                cell(short_name(&i.path, &t.base)),
                 cell(&i.kind),
                 (
                     format!(
@@ -213,7 +224,7 @@ pub fn ticket_section(t: &Ticket<'_>, out: &mut String) {
 }
 
 /// One path's evidence and advice.
-fn finding(a: &str, f: &Value, out: &mut String) {
+fn finding(a: &str, f: &Value, base: &str, out: &mut String) {
     let verdict = text(&f["verdict"]);
     let _ = write!(
         out,
@@ -258,7 +269,7 @@ fn finding(a: &str, f: &Value, out: &mut String) {
         "<li>Processes: {}</li><li>Operations: {}</li><li>Sources: {}</li>",
         counts(&f["processes"], 8),
         counts(&f["operations"], 8),
-        counts(&f["sources"], 8)
+        counts(&f["sources"], 8).replace(&esc(base), "")
     );
     for (label, k) in [("First seen", "first_seen"), ("Last seen", "last_seen")] {
         let s = &f[k];
@@ -266,7 +277,7 @@ fn finding(a: &str, f: &Value, out: &mut String) {
             out,
             "<li>{label}: {} <span class=\"note\">({}:{})</span></li>",
             esc(&text(&s["time"])),
-            esc(&text(&s["input"])),
+            esc(short_name(&text(&s["input"]), base)),
             esc(&text(&s["line"]))
         );
     }
@@ -282,7 +293,11 @@ fn finding(a: &str, f: &Value, out: &mut String) {
         .take(SAMPLES)
         .map(|s| {
             vec![
-                cell(&format!("{}:{}", text(&s["input"]), text(&s["line"]))),
+                cell(&format!(
+                    "{}:{}",
+                    short_name(&text(&s["input"]), base),
+                    text(&s["line"])
+                )),
                 cell(&text(&s["time"])),
                 cell(&text(&s["process"])),
                 cell(&text(&s["operation"])),
@@ -338,7 +353,7 @@ fn timeline(t: &Ticket<'_>, out: &mut String) {
                 s if s.is_empty() => time.clone(),
                 s => s,
             };
-            let record = format!("{input}:{}", text(line));
+            let record = format!("{}:{}", short_name(&input, &t.base), text(line));
             // One row per record: a sample that is also the first or last record
             // adds its process to that row.
             match events.iter_mut().find(|e| e.3 == record) {

@@ -29,6 +29,9 @@ use crate::sources::io::prefilter::Prefilter;
 /// changes; past it, only when half of its keys have recovered.
 const FEW_KEYS: usize = 4096;
 
+/// Distinct raw paths whose key a block's search remembers (then it starts afresh).
+const MEMO: usize = 4096;
+
 /// Block size of the recovery pass: small, so keys drop out soon after their last failure.
 const BLOCK: usize = 1 << 20;
 
@@ -191,6 +194,10 @@ pub fn resolve(
     };
     let disk_len = opened.disk_len;
     let index = index(keys);
+    // The (process, operation) pairs some key has.
+    let pairs: std::collections::HashSet<(&str, &str)> =
+        index.keys().map(|&(_, p, o)| (p, o)).collect();
+    let success = memchr::memmem::Finder::new(b"SUCCESS");
     let mut recovered = vec![false; keys.len()];
     let threads = rayon::current_num_threads().max(1);
     let _ = with_body(opened, |body| {
@@ -255,13 +262,14 @@ pub fn resolve(
                     .zip(bases)
                     .flat_map_iter(|(block, block_base)| {
                         let mut rec = LineParser::new(cols.delimiter);
+                        let mut memo: HashMap<Vec<u8>, String> = HashMap::new();
                         let mut hits = Vec::new();
                         let mut ranges = Vec::new();
                         pre.lines(block, &mut ranges);
                         for (ls, le) in ranges {
                             let line = &block[ls..le];
                             if line.len() > chunks::MAX_RECORD
-                                || memchr::memmem::find(line, b"SUCCESS").is_none()
+                                || success.find(line).is_none()
                                 || rec.parse(line).unwrap_or(0) < cols.min_fields
                             {
                                 continue;
@@ -270,12 +278,29 @@ pub fn resolve(
                             if codes::procmon_result(field(cols.result)) != Some(0) {
                                 continue;
                             }
-                            let key = pathnorm::key(&pathnorm::normalize(
-                                &String::from_utf8_lossy(field(cols.path)),
-                            ));
+                            // Process and operation first: they rule out most lines
+                            // before the path is normalised.
                             let process = String::from_utf8_lossy(field(cols.process).trim_ascii())
                                 .to_lowercase();
                             let op = String::from_utf8_lossy(field(cols.operation).trim_ascii());
+                            if !pairs.contains(&(process.as_str(), op.as_ref())) {
+                                continue;
+                            }
+                            // A busy path is spelt the same way line after line.
+                            let raw = field(cols.path);
+                            let key = match memo.get(raw) {
+                                Some(k) => k.clone(),
+                                None => {
+                                    let k = pathnorm::key(&pathnorm::normalize(
+                                        &String::from_utf8_lossy(raw),
+                                    ));
+                                    if memo.len() >= MEMO {
+                                        memo.clear();
+                                    }
+                                    memo.insert(raw.to_vec(), k.clone());
+                                    k
+                                }
+                            };
                             if !index.contains_key(&(key.as_str(), process.as_str(), op.as_ref())) {
                                 continue;
                             }

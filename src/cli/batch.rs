@@ -164,13 +164,7 @@ pub fn run_batch(
         );
     }
     trouble |= !errors.is_empty();
-    Ok(if trouble {
-        exit::TROUBLE
-    } else if found {
-        exit::FOUND
-    } else {
-        exit::NOTHING
-    })
+    Ok(exit::of(trouble, found))
 }
 
 /// Runs `culprit merge`; returns the exit code.
@@ -197,11 +191,5 @@ pub fn run_merge(args: &MergeArgs) -> anyhow::Result<u8> {
         }
         w.end(&paths, &summary)
     })?;
-    Ok(if summary.failed > 0 {
-        exit::TROUBLE
-    } else if summary.with_findings > 0 {
-        exit::FOUND
-    } else {
-        exit::NOTHING
-    })
+    Ok(exit::of(summary.failed > 0, summary.with_findings > 0))
 }

@@ -47,6 +47,17 @@ pub mod exit {
     pub const FOUND: u8 = 0;
     pub const NOTHING: u8 = 1;
     pub const TROUBLE: u8 = 2;
+
+    /// The status of a run: any input failed, else found, else nothing.
+    pub fn of(trouble: bool, found: bool) -> u8 {
+        if trouble {
+            TROUBLE
+        } else if found {
+            FOUND
+        } else {
+            NOTHING
+        }
+    }
 }
 
 /// Entry point of the binary.

@@ -227,13 +227,7 @@ pub fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     // structures one by one would only add seconds (the OS reclaims them at once).
     std::mem::forget(outcome);
     std::mem::forget(report);
-    Ok(if trouble {
-        exit::TROUBLE
-    } else if found {
-        exit::FOUND
-    } else {
-        exit::NOTHING
-    })
+    Ok(exit::of(trouble, found))
 }
 
 /// The format a report file's extension asks for (`.json`, `.jsonl`, `.csv`).

@@ -144,7 +144,7 @@ fn push(
     // A `.tar.gz` is decompressed whole (once) to reach its members.
     if name.as_deref().is_some_and(archive::is_tar_gz_name) {
         match archive::hold(&Source::File(&path), None, budget) {
-            Ok(data) if archive::kind_of(&data[..data.len().min(520)]).is_some() => {
+            Ok(data) if archive::kind_of(&data).is_some() => {
                 let held = Held { via: None, data };
                 let src = held.data.clone();
                 return list(
@@ -216,7 +216,7 @@ fn list(
                 None => m.label.clone(),
             };
             match archive::hold(src, Some(&m), budget) {
-                Ok(data) if archive::kind_of(&data[..data.len().min(520)]).is_some() => {
+                Ok(data) if archive::kind_of(&data).is_some() => {
                     let inner = Held {
                         via: Some(label),
                         data,

@@ -10,8 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-
-use super::Block;
+use serde_json::Value;
 
 /// Verdicts that never make a path recur in the fleet summary.
 pub const NOT_A_CAUSE: &[&str] = &["recovered", "by-design"];
@@ -75,10 +74,10 @@ struct Acc {
 }
 
 impl Fleet {
-    /// Folds one ticket's block in.
-    pub fn add(&mut self, block: &Block) {
+    /// Folds one ticket in: its id and its block's lines, parsed ([`Block::values`]).
+    pub fn add(&mut self, id: &str, values: &[Value]) {
         let mut has_findings = false;
-        for v in block.values() {
+        for v in values {
             match v["type"].as_str() {
                 Some("finding") => {
                     has_findings = true;
@@ -90,10 +89,10 @@ impl Fleet {
                         continue;
                     };
                     let a = self.paths.entry(key.to_string()).or_default();
-                    if a.seen.iter().any(|(t, _)| *t == block.id) {
+                    if a.seen.iter().any(|(t, _)| t == id) {
                         continue;
                     }
-                    a.seen.push((block.id.clone(), path.to_string()));
+                    a.seen.push((id.to_string(), path.to_string()));
                     *a.verdicts.entry(verdict.to_string()).or_default() += 1;
                     a.best = a.best.max(v["score"].as_u64().unwrap_or(0));
                 }
@@ -148,6 +147,7 @@ impl Fleet {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Block;
     use super::*;
 
     fn block(id: &str, findings: &[(&str, &str, u64)], status: &str) -> Block {
@@ -190,7 +190,7 @@ mod tests {
         let run = |order: &[usize]| {
             let mut f = Fleet::default();
             for &i in order {
-                f.add(&blocks[i]);
+                f.add(&blocks[i].id, &blocks[i].values());
             }
             f.finish()
         };

@@ -132,8 +132,9 @@ impl<'w> Writer<'w> {
         Ok(w)
     }
 
-    /// Writes one ticket.
-    pub fn ticket(&mut self, b: &Block) -> io::Result<()> {
+    /// Writes one ticket: its lines, and `values`, the same lines parsed
+    /// ([`Block::values`], parsed once by the caller).
+    pub fn ticket(&mut self, b: &Block, values: &[Value]) -> io::Result<()> {
         self.tickets += 1;
         match self.format {
             Format::Jsonl => {
@@ -142,11 +143,11 @@ impl<'w> Writer<'w> {
                 }
                 Ok(())
             }
-            Format::Json => self.json_ticket(b),
-            Format::Csv => self.csv_ticket(b),
-            Format::Table => self.table_ticket(b),
+            Format::Json => self.json_ticket(b, values),
+            Format::Csv => self.csv_ticket(b, values),
+            Format::Table => self.table_ticket(b, values),
             Format::Html => {
-                self.html_ticket(b);
+                self.html_ticket(b, values);
                 Ok(())
             }
         }
@@ -158,9 +159,8 @@ impl<'w> Writer<'w> {
         self
     }
 
-    fn html_ticket(&mut self, b: &Block) {
+    fn html_ticket(&mut self, b: &Block, values: &[Value]) {
         self.ids.push(b.id.clone());
-        let values = b.values();
         let of =
             |kind: &str| -> Vec<&Value> { values.iter().filter(|v| v["type"] == kind).collect() };
         let t = values.iter().find(|v| v["type"] == "ticket");
@@ -208,8 +208,7 @@ impl<'w> Writer<'w> {
         html::ticket_section(&section, &mut self.sections);
     }
 
-    fn json_ticket(&mut self, b: &Block) -> io::Result<()> {
-        let values = b.values();
+    fn json_ticket(&mut self, b: &Block, values: &[Value]) -> io::Result<()> {
         let mut t = values
             .iter()
             .find(|v| v["type"] == "ticket")
@@ -237,11 +236,11 @@ impl<'w> Writer<'w> {
         write!(self.out, "{sep}\n{}", Value::Object(m))
     }
 
-    fn csv_ticket(&mut self, b: &Block) -> io::Result<()> {
+    fn csv_ticket(&mut self, b: &Block, values: &[Value]) -> io::Result<()> {
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(&mut *self.out);
-        for f in b.values().iter().filter(|v| v["type"] == "finding") {
+        for f in values.iter().filter(|v| v["type"] == "finding") {
             let families = f["families"]
                 .as_array()
                 .map(|a| a.iter().map(text).collect::<Vec<_>>().join("; "))
@@ -279,8 +278,7 @@ impl<'w> Writer<'w> {
         w.flush()
     }
 
-    fn table_ticket(&mut self, b: &Block) -> io::Result<()> {
-        let values = b.values();
+    fn table_ticket(&mut self, b: &Block, values: &[Value]) -> io::Result<()> {
         let t = values.iter().find(|v| v["type"] == "ticket");
         let status = t.map_or(String::new(), |t| text(&t["status"]));
         let (inputs, read, paths) = t.map_or((0, 0, 0), |t| {

@@ -213,9 +213,6 @@ pub fn scan_ticket(
         summary: report.summary.clone(),
     };
     lines.push(line("ticket", id, &summary_line));
-    // The ticket's structures go at once (a batch holds only the lines).
-    drop(report);
-    drop(outcome);
     Block {
         id: t.id.clone(),
         lines,

@@ -131,7 +131,8 @@ pub fn run_batch(
                 if let Some(e) = save_error {
                     errors.push(e);
                 }
-                if let Some(t) = b.values().last()
+                let values = b.values();
+                if let Some(t) = values.last()
                     && t["status"] == "failed"
                 {
                     trouble = true;
@@ -143,8 +144,8 @@ pub fn run_batch(
                         ));
                     }
                 }
-                fleet.add(&b);
-                w.ticket(&b)?;
+                fleet.add(&b.id, &values);
+                w.ticket(&b, &values)?;
             }
             bar.set_message(format!("tickets {}/{total}", ((n + 1) * window).min(total)));
         }
@@ -179,15 +180,17 @@ pub fn run_merge(args: &MergeArgs) -> anyhow::Result<u8> {
         color: false,
         ascii: args.ascii,
     };
+    // Each block's lines parsed once: for the fleet summary, then for the output.
+    let parsed: Vec<Vec<serde_json::Value>> = blocks.iter().map(Block::values).collect();
     let mut fleet = Fleet::default();
-    for b in &blocks {
-        fleet.add(b);
+    for (b, values) in blocks.iter().zip(&parsed) {
+        fleet.add(&b.id, values);
     }
     let (paths, summary) = fleet.finish();
     with_output(args.output.as_ref(), |out| {
         let mut w = Writer::begin(out, args.format, style, head)?.with_meta(Meta::now(start));
-        for b in &blocks {
-            w.ticket(b)?;
+        for (b, values) in blocks.iter().zip(&parsed) {
+            w.ticket(b, values)?;
         }
         w.end(&paths, &summary)
     })?;

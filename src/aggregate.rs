@@ -9,10 +9,12 @@ use std::collections::HashMap;
 
 use crate::codes::{Code, StatusClass};
 use crate::intent::{Access, access};
-use crate::model::{Event, Families, Moment, Note, NoteKind, ProcessExit};
+use crate::intern::{Interner, Text};
+use crate::model::{Classes, Event, Families, Moment, Note, NoteKind, ProcessExit};
 use crate::pathnorm::{self, PathKind};
 use crate::tally::Tally;
 use crate::twins::Signatures;
+use smallvec::SmallVec;
 
 /// How many raw records each path keeps as evidence.
 pub const SAMPLES_PER_PATH: usize = 3;
@@ -48,13 +50,13 @@ pub struct Sample {
     pub input: u32,
     pub family: crate::model::Family,
     pub line: u64,
-    pub time: String,
-    pub process: String,
+    pub time: Text,
+    pub process: Text,
     pub pid: Option<u32>,
-    pub operation: String,
-    pub path: String,
-    pub result: String,
-    pub detail: String,
+    pub operation: Text,
+    pub path: Text,
+    pub result: Text,
+    pub detail: Text,
 }
 
 /// A (process, operation, refused access) on one path in one input: the unit of
@@ -63,10 +65,20 @@ pub struct Sample {
 pub struct KeyState {
     /// Denials seen for this key.
     pub denials: u64,
-    /// Byte offset (in the decoded input) of the last denial.
-    pub last_offset: u64,
-    /// The last denial: what a process exit is linked to when it never recovers.
-    pub last: LastFailure,
+    /// The last denial (its `offset` is the latest byte offset, in the decoded
+    /// input, of any denial): what a process exit is linked to when it never recovers.
+    pub last: Stamp,
+}
+
+/// Where and when one record was: a key's last denial (its process and operation are
+/// the key's).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Stamp {
+    pub input: u32,
+    pub pid: Option<u32>,
+    pub offset: u64,
+    pub line: u64,
+    pub time: Moment,
 }
 
 /// Where and when a key was last refused.
@@ -76,9 +88,9 @@ pub struct LastFailure {
     pub offset: u64,
     pub line: u64,
     pub pid: Option<u32>,
-    /// The image name as logged.
-    pub process: String,
-    pub operation: String,
+    /// The image name as logged (its first spelling on the path).
+    pub process: Text,
+    pub operation: Text,
     pub time: Moment,
 }
 
@@ -86,10 +98,9 @@ pub struct LastFailure {
 #[derive(Debug, Clone, Default)]
 pub struct PathAgg {
     pub kind: Option<PathKind>,
-    /// Display spellings (normalised, case kept) and how often each was seen.
-    pub spellings: Tally<String>,
-    /// Raw spellings as logged, per input: what the recovery pass searches for.
-    pub raw: Tally<String>,
+    /// Display spellings (normalised, case kept) and how often each was seen (one
+    /// shared string with the samples when the log spelt it alike).
+    pub spellings: Tally<Text>,
     pub count: u64,
     pub write_intent: u64,
     /// Failures that were only `Maximum Allowed` probes.
@@ -99,11 +110,11 @@ pub struct PathAgg {
     /// Denials with no later SUCCESS of the same process, path and operation.
     /// Filled in after the recovery pass of each input.
     pub unrecovered: u64,
-    pub classes: Tally<StatusClass>,
+    pub classes: Classes,
     pub codes: Tally<(StatusClass, Code)>,
-    pub operations: Tally<String>,
+    pub operations: Tally<Text>,
     /// Lower-case process name -> (display spelling, count).
-    pub processes: Tally<String, (String, u64)>,
+    pub processes: Tally<Text, (Text, u64)>,
     pub inputs: Tally<u32>,
     /// The source families that reported it (agreement across families ranks it up).
     pub families: Families,
@@ -112,21 +123,26 @@ pub struct PathAgg {
     pub messages: Vec<&'static str>,
     pub first: Option<Occurrence>,
     pub last: Option<Occurrence>,
-    pub samples: Vec<Sample>,
+    /// The first inline: most paths have one.
+    pub samples: SmallVec<[Sample; 1]>,
     /// Recovery keys of the input being read: (lower-case process, operation, access
     /// refused).
     /// Past [`crate::tally::TALLY_CAP`] keys a denial is not tracked
-    /// (`keys.dropped`) and counts as unrecovered.
-    pub keys: Tally<(String, String, Access), KeyState>,
+    /// (`keys_dropped`) and counts as unrecovered.
+    pub keys: Tally<(Text, Text, Access), KeyState>,
+    /// Denials of keys past the cap of `keys`.
+    pub keys_dropped: u64,
     /// The last unrecovered failure per (input, lower-case process), filled in when
     /// the recovery pass of each input ends: what process exits are linked to.
-    pub unrecovered_last: Tally<(u32, String), LastFailure>,
+    pub unrecovered_last: Tally<(u32, Text), LastFailure, 0>,
 }
 
 /// Aggregates keyed by the lower-case normalised path.
 #[derive(Debug, Clone, Default)]
 pub struct Aggregate {
-    pub paths: HashMap<String, PathAgg>,
+    /// Boxed: a table slot stays two words, so growing the table (which doubles it)
+    /// never copies or doubles the per-path state.
+    pub paths: HashMap<Box<str>, Box<PathAgg>>,
     /// Watched processes that exited with a non-zero status, in input then line order.
     pub exits: Vec<ProcessExit>,
     /// Exits past [`MAX_EXITS`], counted and dropped.
@@ -141,6 +157,8 @@ pub struct Aggregate {
     pub untimed: u64,
     /// Kept events without a calendar date (a dated window falls back to the time of day).
     pub undated: u64,
+    /// Process names, operations, results and details, one copy each.
+    pub strings: Interner,
 }
 
 impl Aggregate {
@@ -151,12 +169,13 @@ impl Aggregate {
         self.signatures.add(ev, &key);
         self.untimed += u64::from(ev.time.time_of_day_ns.is_none());
         self.undated += u64::from(ev.time.date.is_none());
-        let p = self.paths.entry(key).or_default();
+        let p = self.paths.entry(key.into_boxed_str()).or_default();
+        let strings = &mut self.strings;
         if p.kind.is_none() {
             p.kind = Some(pathnorm::kind(&display));
         }
-        p.spellings.add(display.as_str(), 1);
-        p.raw.add(ev.path.as_ref(), 1);
+        let shown = known(&p.spellings, &display).unwrap_or_else(|| Text::from(display.as_str()));
+        bump(&mut p.spellings, &display, || shown.clone());
         p.count += 1;
         let mut asked = access(&ev.operation, &ev.detail);
         // Only a write can meet a write-protected medium, whatever a log calls the
@@ -176,13 +195,16 @@ impl Aggregate {
             p.probes += 1;
         }
         p.refused = p.refused.with(asked);
-        p.classes.add(&ev.class, 1);
+        p.classes = p.classes.with(ev.class);
         p.codes.add(&(ev.class, ev.code), 1);
-        p.operations.add(ev.operation.as_ref(), 1);
-        let proc_key = ev.process.to_lowercase();
-        if let Some(v) = p.processes.slot(proc_key.as_str(), || {
-            (proc_key.clone(), (ev.process.to_string(), 0))
-        }) {
+        let operation = strings.get(&ev.operation);
+        bump(&mut p.operations, &operation, || operation.clone());
+        let proc_key = strings.get(&ev.process.to_lowercase());
+        let process = strings.get(&ev.process);
+        if let Some(v) = p
+            .processes
+            .slot(&*proc_key, || (proc_key.clone(), (process.clone(), 0)))
+        {
             v.1 += 1;
         }
         p.inputs.add(&ev.input, 1);
@@ -213,32 +235,35 @@ impl Aggregate {
                     family: ev.family,
                     line: ev.line,
                     time: ev.time.text.clone(),
-                    process: ev.process.to_string(),
+                    process: process.clone(),
                     pid: ev.pid,
-                    operation: ev.operation.to_string(),
-                    path: ev.path.to_string(),
-                    result: ev.result.to_string(),
-                    detail: truncate(&ev.detail, DETAIL_MAX),
+                    operation: operation.clone(),
+                    // One string with the display spelling when spelt alike.
+                    path: if display == *ev.path {
+                        shown
+                    } else {
+                        Text::from(ev.path.as_ref())
+                    },
+                    result: strings.get(&ev.result),
+                    detail: strings.get(&truncate(&ev.detail, DETAIL_MAX)),
                 },
             );
         }
-        let id = (proc_key, ev.operation.to_string(), asked);
+        let id = (proc_key, operation.clone(), asked);
         let Some(k) = p.keys.slot(&id, || (id.clone(), KeyState::default())) else {
+            p.keys_dropped += 1;
             return;
         };
         k.denials += 1;
-        if k.denials == 1 || ev.offset >= k.last_offset {
-            k.last = LastFailure {
+        if k.denials == 1 || ev.offset >= k.last.offset {
+            k.last = Stamp {
                 input: ev.input,
+                pid: ev.pid,
                 offset: ev.offset,
                 line: ev.line,
-                pid: ev.pid,
-                process: ev.process.to_string(),
-                operation: ev.operation.to_string(),
                 time: ev.time.clone(),
             };
         }
-        k.last_offset = k.last_offset.max(ev.offset);
     }
 
     /// Records a process exit (non-zero statuses only; at most [`MAX_EXITS`]).
@@ -310,7 +335,7 @@ impl Aggregate {
                 None => {
                     self.paths.insert(key, q);
                 }
-                Some(p) => p.absorb(q),
+                Some(p) => p.absorb(*q),
             }
         }
     }
@@ -322,26 +347,36 @@ impl Aggregate {
     /// passes `&|_, _, _, _| false`: every failure stands.
     pub fn settle(&mut self, recovered: &dyn Fn(&str, &str, &str, Access) -> bool) {
         for (pk, p) in self.paths.iter_mut() {
-            let open: Vec<(&String, &KeyState)> = p
+            let open: Vec<(&Text, &Text, &KeyState)> = p
                 .keys
                 .iter()
                 .filter(|((proc_, op, acc), _)| !recovered(pk, proc_, op, *acc))
-                .map(|((proc_, _, _), st)| (proc_, st))
+                .map(|((proc_, op, _), st)| (proc_, op, st))
                 .collect();
             // Denials past the key cap were never tracked: they count as unrecovered.
-            p.unrecovered = open.iter().map(|(_, st)| st.denials).sum::<u64>() + p.keys.dropped;
-            for (proc_, st) in open {
-                let id = (st.last.input, proc_.clone());
-                if let Some(l) = p
-                    .unrecovered_last
-                    .slot(&id, || (id.clone(), st.last.clone()))
-                    && l.offset <= st.last.offset
+            p.unrecovered = open.iter().map(|(_, _, st)| st.denials).sum::<u64>() + p.keys_dropped;
+            for (proc_, op, st) in open {
+                let last = LastFailure {
+                    input: st.last.input,
+                    offset: st.last.offset,
+                    line: st.last.line,
+                    pid: st.last.pid,
+                    process: p
+                        .processes
+                        .get(&**proc_)
+                        .map_or_else(|| proc_.clone(), |(shown, _)| shown.clone()),
+                    operation: op.clone(),
+                    time: st.last.time.clone(),
+                };
+                let id = (last.input, proc_.clone());
+                if let Some(l) = p.unrecovered_last.slot(&id, || (id.clone(), last.clone()))
+                    && l.offset <= last.offset
                 {
-                    *l = st.last.clone();
+                    *l = last;
                 }
             }
             p.keys.clear();
-            p.raw.clear();
+            p.keys_dropped = 0;
         }
     }
 
@@ -354,7 +389,6 @@ impl Aggregate {
 impl PathAgg {
     fn shift(&mut self, offset: u64, bytes: u64) {
         for (_, k) in self.keys.iter_mut() {
-            k.last_offset += bytes;
             k.last.offset += bytes;
             k.last.line += offset;
         }
@@ -372,13 +406,12 @@ impl PathAgg {
     /// Adds a later aggregate of the same path (already shifted).
     fn absorb(&mut self, q: PathAgg) {
         self.spellings.absorb_counts(q.spellings);
-        self.raw.absorb_counts(q.raw);
         self.count += q.count;
         self.write_intent += q.write_intent;
         self.probes += q.probes;
         self.refused = self.refused.with(q.refused);
         self.unrecovered += q.unrecovered;
-        self.classes.absorb_counts(q.classes);
+        self.classes = self.classes.union(q.classes);
         self.codes.absorb_counts(q.codes);
         self.operations.absorb_counts(q.operations);
         self.processes.absorb(q.processes, |a, b| a.1 += b.1);
@@ -396,13 +429,13 @@ impl PathAgg {
                 push_sample(&mut self.samples, s);
             }
         }
-        self.keys.absorb(q.keys, |mine, v| {
+        let refused = self.keys.absorb(q.keys, |mine, v| {
             if mine.denials == 0 || v.last.offset >= mine.last.offset {
                 mine.last = v.last;
             }
             mine.denials += v.denials;
-            mine.last_offset = mine.last_offset.max(v.last_offset);
         });
+        self.keys_dropped += q.keys_dropped + refused.iter().map(|(_, v)| v.denials).sum::<u64>();
         self.unrecovered_last.absorb(q.unrecovered_last, |mine, v| {
             if v.offset >= mine.offset {
                 *mine = v;
@@ -415,7 +448,7 @@ impl PathAgg {
         self.spellings
             .iter()
             .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-            .map(|(s, _)| s.as_str())
+            .map(|(s, _)| &**s)
             .unwrap_or("")
     }
 }
@@ -443,8 +476,9 @@ fn wants_sample(samples: &[Sample], family: crate::model::Family) -> bool {
 }
 
 /// Keeps `s`; when full, it replaces the latest sample of the family that has the most.
-fn push_sample(samples: &mut Vec<Sample>, s: Sample) {
+fn push_sample(samples: &mut SmallVec<[Sample; 1]>, s: Sample) {
     if samples.len() < SAMPLES_PER_PATH {
+        samples.reserve_exact(1);
         samples.push(s);
         return;
     }
@@ -453,6 +487,18 @@ fn push_sample(samples: &mut Vec<Sample>, s: Sample) {
     if let Some(i) = most.and_then(|f| samples.iter().rposition(|x| x.family == f)) {
         samples.remove(i);
         samples.push(s);
+    }
+}
+
+/// The tally's own copy of `s`, if it counts it.
+fn known(t: &Tally<Text>, s: &str) -> Option<Text> {
+    t.keys().find(|k| ***k == *s).cloned()
+}
+
+/// Counts `s` once more (`make` gives the string to keep on first sight).
+fn bump(t: &mut Tally<Text>, s: &str, make: impl FnOnce() -> Text) {
+    if let Some(n) = t.slot(s, || (make(), 0)) {
+        *n += 1;
     }
 }
 
@@ -483,7 +529,7 @@ mod tests {
             result: Cow::Borrowed("ACCESS DENIED"),
             detail: Cow::Borrowed(""),
             time: Moment {
-                text: format!("t{line}"),
+                text: format!("t{line}").into(),
                 ..Moment::default()
             },
         }
@@ -551,6 +597,27 @@ mod tests {
             crate::rank::factors(p).agreement,
             crate::rank::AGREEMENT_POINTS
         );
+    }
+
+    #[test]
+    fn denials_of_keys_past_the_cap_still_count_as_unrecovered() {
+        // 40 operations in each half, 2 denials each: 80 keys for a cap of 64, half
+        // of them in the later aggregate, so some are refused when merged.
+        let half = |from: u64| {
+            let mut a = Aggregate::default();
+            for i in from..from + 40 {
+                for _ in 0..2 {
+                    a.add(&ev(i, "C:\\A", "x.exe", &format!("Op{i}")));
+                }
+            }
+            a
+        };
+        let mut a = half(0);
+        a.merge(half(40), 0, 0);
+        a.settle(&|_, _, _, _| false);
+        let p = &a.paths["c:\\a"];
+        assert_eq!(p.count, 160);
+        assert_eq!(p.unrecovered, p.count, "every denial, tracked or not");
     }
 
     #[test]

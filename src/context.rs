@@ -155,15 +155,15 @@ pub fn links<'a>(
             continue;
         }
         for ((input, proc_), lf) in p.unrecovered_last.iter() {
-            let same = *proc_ == fam[0];
+            let same = **proc_ == *fam[0];
             if *input != exit.input
                 || lf.offset >= exit.offset
-                || !fam.contains(proc_)
+                || !fam.iter().any(|f| **f == **proc_)
                 || (same && matches!((lf.pid, exit.pid), (Some(a), Some(b)) if a != b))
             {
                 continue;
             }
-            out.push((key.as_str(), proc_.as_str(), lf));
+            out.push((&**key, &**proc_, lf));
         }
     }
     out.sort_by(|a, b| b.2.offset.cmp(&a.2.offset).then(a.0.cmp(b.0)));
@@ -208,7 +208,7 @@ pub fn link_exits<'a>(agg: &'a Aggregate, skip: &dyn Fn(&str) -> bool) -> ExitLi
         let decoded = decode(exit.status);
         let linked = links(agg, exit, skip);
         for &(key, _, _) in &linked {
-            let classes: Vec<StatusClass> = agg.paths[key].classes.keys().copied().collect();
+            let classes: Vec<StatusClass> = agg.paths[key].classes.iter().collect();
             let entry = by_path.entry(key).or_default();
             entry.0 = entry.0.max(exit_points(decoded.class, &classes));
             let r = ExitRef {
@@ -267,10 +267,10 @@ pub fn link(exit: &ProcessExit, path: &str, key: &str, process: &str, lf: &LastF
         process: if lf.process.is_empty() {
             process.to_string()
         } else {
-            lf.process.clone()
+            lf.process.to_string()
         },
-        operation: lf.operation.clone(),
-        time: lf.time.text.clone(),
+        operation: lf.operation.to_string(),
+        time: lf.time.text.to_string(),
         line: lf.line,
         seconds_before: seconds_between(&lf.time, &exit.time),
     }
@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn gaps_use_dates_when_both_have_one() {
         let m = |ns: u64, date| Moment {
-            text: String::new(),
+            text: "".into(),
             time_of_day_ns: Some(ns),
             date,
             ..Moment::default()

@@ -18,6 +18,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod intent;
+pub mod intern;
 pub mod model;
 pub mod notes;
 pub mod pathnorm;

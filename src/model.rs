@@ -71,6 +71,43 @@ impl Families {
     }
 }
 
+/// A set of [`StatusClass`] values (what a path's failures were classified as).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Classes(u8);
+
+impl Classes {
+    /// Every class, in severity order (the order of [`StatusClass`]).
+    const ALL: [StatusClass; 7] = [
+        StatusClass::WriteProtect,
+        StatusClass::Denied,
+        StatusClass::Privilege,
+        StatusClass::CannotDelete,
+        StatusClass::Sharing,
+        StatusClass::Unrepairable,
+        StatusClass::Other,
+    ];
+
+    fn bit(c: StatusClass) -> u8 {
+        1 << Self::ALL
+            .iter()
+            .position(|&x| x == c)
+            .unwrap_or(Self::ALL.len() - 1)
+    }
+    pub fn with(self, c: StatusClass) -> Classes {
+        Classes(self.0 | Self::bit(c))
+    }
+    pub fn union(self, o: Classes) -> Classes {
+        Classes(self.0 | o.0)
+    }
+    pub fn contains(self, c: StatusClass) -> bool {
+        self.0 & Self::bit(c) != 0
+    }
+    /// The classes, most severe first.
+    pub fn iter(self) -> impl Iterator<Item = StatusClass> {
+        Self::ALL.into_iter().filter(move |&c| self.contains(c))
+    }
+}
+
 /// One failure record as a source saw it.
 #[derive(Debug, Clone)]
 pub struct Event<'a> {
@@ -113,8 +150,9 @@ pub struct Event<'a> {
 /// compared with each other.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Moment {
-    /// The original text, for display (`7:19:37.0147934 AM`).
-    pub text: String,
+    /// The original text, for display (`7:19:37.0147934 AM`); shared, as a path's
+    /// first, last and sampled occurrences are often one record.
+    pub text: crate::intern::Text,
     /// Nanoseconds since local midnight, when the time of day parsed.
     pub time_of_day_ns: Option<u64>,
     /// Calendar date (year, month, day), when a date column parsed unambiguously.

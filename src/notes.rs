@@ -139,8 +139,8 @@ pub fn notes(agg: &Aggregate, names: &[String]) -> Vec<NoteContext> {
                     .cloned()
                     .unwrap_or_default(),
                 line: n.first.line,
-                time: n.first.time.text.clone(),
-                last_time: n.last.time.text.clone(),
+                time: n.first.time.text.to_string(),
+                last_time: n.last.time.text.to_string(),
                 count: n.count,
                 process: n.first.process.clone(),
                 subject: n.first.subject.clone(),

@@ -176,12 +176,7 @@ fn status_name(code: crate::codes::Code) -> Option<String> {
 
 /// Computes the factors of one path.
 pub fn factors(p: &PathAgg) -> Factors {
-    let worst = p
-        .classes
-        .keys()
-        .map(|&c| status_points(c))
-        .max()
-        .unwrap_or(0);
+    let worst = p.classes.iter().map(status_points).max().unwrap_or(0);
     // Inputs of another source family count under `agreement`, not twice.
     let families = p.families.len().max(1);
     let extra_inputs = p.inputs.len().max(1).saturating_sub(families);
@@ -212,7 +207,7 @@ struct Scored<'a> {
     factors: Factors,
     /// (input, line) of the last occurrence.
     last: (u32, u64),
-    key: &'a String,
+    key: &'a str,
     agg: &'a PathAgg,
     verdict: Verdict,
 }
@@ -233,25 +228,20 @@ fn with_facts<T>(p: &PathAgg, f: impl FnOnce(&Facts<'_>) -> T) -> T {
         .processes
         .values()
         .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
-        .map_or("the process", |(d, _)| d.as_str());
+        .map_or("the process", |(d, _)| &**d);
     let path = p.display();
     f(&Facts {
         path,
         kind: p.kind.unwrap_or(PathKind::Other),
         // The most severe class (classes order by severity).
-        status: p
-            .classes
-            .keys()
-            .min()
-            .copied()
-            .unwrap_or(StatusClass::Other),
+        status: p.classes.iter().next().unwrap_or(StatusClass::Other),
         writes: p.write_intent > 0,
         recovered: p.unrecovered == 0,
         probe_only: p.count > 0 && p.probes == p.count,
         system_caller: !p.processes.is_empty()
             && p.processes
                 .keys()
-                .all(|k| verdict::RUNS_AS_SYSTEM.contains(&k.as_str())),
+                .all(|k| verdict::RUNS_AS_SYSTEM.contains(&&**k)),
         registry_value: !p.operations.is_empty()
             && p.operations.keys().all(|op| {
                 crate::commands::VALUE_OPERATIONS
@@ -275,7 +265,7 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
     let seen = |o: &Option<Occurrence>| {
         let o = o.as_ref();
         Seen {
-            time: o.map(|o| o.time.text.clone()).unwrap_or_default(),
+            time: o.map(|o| o.time.text.to_string()).unwrap_or_default(),
             date_time: o.and_then(|o| o.time.iso_local()),
             input: o.map(|o| input_name(o.input)).unwrap_or_default(),
             line: o.map_or(0, |o| o.line),
@@ -285,7 +275,7 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
     let verdicts: HashMap<&str, Verdict> = agg
         .paths
         .iter()
-        .map(|(k, p)| (k.as_str(), verdict_of(p)))
+        .map(|(k, p)| (&**k, verdict_of(p)))
         .collect();
     let by_design = |k: &str| verdicts[k] == Verdict::ByDesign;
     let exit_links = context::link_exits(agg, &by_design);
@@ -294,13 +284,13 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
         .iter()
         .map(|(k, p)| {
             let mut factors = factors(p);
-            factors.exit_link = exit_links.by_path.get(k.as_str()).map_or(0, |e| e.0);
+            factors.exit_link = exit_links.by_path.get(&**k).map_or(0, |e| e.0);
             Scored {
                 factors,
                 last: p.last.as_ref().map_or((0, 0), |o| (o.input, o.line)),
                 key: k,
                 agg: p,
-                verdict: verdicts[k.as_str()],
+                verdict: verdicts[&**k],
             }
         })
         .collect();
@@ -326,7 +316,7 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
         .iter()
         .take(keep)
         .enumerate()
-        .map(|(i, s)| (s.key.as_str(), i + 1))
+        .map(|(i, s)| (s.key, i + 1))
         .collect();
     let context = exit_links
         .exits
@@ -344,7 +334,7 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
                 kind: "process-exit",
                 process: exit.process.clone(),
                 pid: exit.pid,
-                time: exit.time.text.clone(),
+                time: exit.time.text.to_string(),
                 date_time: exit.time.iso_local(),
                 input: input_name(exit.input),
                 line: exit.line,
@@ -385,19 +375,19 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
             });
             let kind = p.kind.unwrap_or(PathKind::Other);
             let path = p.display().to_string();
-            let processes = sorted_counts(p.processes.values().map(|(d, n)| (d.clone(), *n)));
+            let processes = sorted_counts(p.processes.values().map(|(d, n)| (d.to_string(), *n)));
             Finding {
                 rank: i + 1,
                 score: f.total(),
                 factors: f,
-                key: key.clone(),
+                key: key.to_string(),
                 kind,
                 count: p.count,
                 unrecovered: p.unrecovered,
                 write_intent: p.write_intent,
                 statuses,
                 processes,
-                operations: sorted_counts(p.operations.iter().map(|(k, v)| (k.clone(), *v))),
+                operations: sorted_counts(p.operations.iter().map(|(k, v)| (k.to_string(), *v))),
                 sources: sorted_counts(p.inputs.iter().map(|(k, v)| (input_name(*k), *v))),
                 families: p.families.iter().collect(),
                 first_seen: seen(&p.first),
@@ -408,13 +398,13 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
                     .map(|s| Evidence {
                         input: input_name(s.input),
                         line: s.line,
-                        time: s.time.clone(),
-                        process: s.process.clone(),
+                        time: s.time.to_string(),
+                        process: s.process.to_string(),
                         pid: s.pid,
-                        operation: s.operation.clone(),
-                        path: s.path.clone(),
-                        result: s.result.clone(),
-                        detail: s.detail.clone(),
+                        operation: s.operation.to_string(),
+                        path: s.path.to_string(),
+                        result: s.result.to_string(),
+                        detail: s.detail.to_string(),
                     })
                     .collect(),
                 verdict: decision.verdict,
@@ -423,7 +413,7 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
                 commands: decision.commands,
                 exits: exit_links
                     .by_path
-                    .get(key.as_str())
+                    .get(key)
                     .map(|e| e.1.clone())
                     .unwrap_or_default(),
                 path,

@@ -1,35 +1,36 @@
 //! Small counting maps kept as vectors. An offending path sees one or two spellings,
-//! statuses, operations, processes and inputs: a vector of pairs costs one small
-//! allocation where a hash or B-tree map costs hundreds of bytes, which is what keeps
-//! hundreds of thousands of distinct paths affordable. A tally holds at most
+//! statuses, operations, processes and inputs: the first pair is kept inline and more
+//! grow an exact allocation, where a hash or B-tree map costs hundreds of bytes, which
+//! is what keeps hundreds of thousands of distinct paths affordable. A tally holds at most
 //! [`TALLY_CAP`] distinct keys (a hostile log cannot make lookups quadratic); what
-//! does not fit is counted in `dropped`.
+//! does not fit is refused ([`Tally::slot`] gives `None`, [`Tally::absorb`] gives
+//! it back), for the owner to count where it matters.
 
 use std::borrow::Borrow;
+
+use smallvec::SmallVec;
 
 /// Most distinct keys one tally keeps.
 pub const TALLY_CAP: usize = 64;
 
-/// A map from keys to values, in insertion order, with at most [`TALLY_CAP`] keys.
+/// A map from keys to values, in insertion order, with at most [`TALLY_CAP`] keys,
+/// the first `N` of them inline (0 for large values that are often absent).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tally<K, V = u64> {
-    items: Vec<(K, V)>,
-    /// Additions of keys past the cap.
-    pub dropped: u64,
+pub struct Tally<K, V = u64, const N: usize = 1> {
+    items: SmallVec<[(K, V); N]>,
 }
 
-impl<K, V> Default for Tally<K, V> {
+impl<K, V, const N: usize> Default for Tally<K, V, N> {
     fn default() -> Self {
         Tally {
-            items: Vec::new(),
-            dropped: 0,
+            items: SmallVec::new(),
         }
     }
 }
 
-impl<K, V> Tally<K, V> {
-    /// The value of `key`, inserted with `make` when absent; `None` (and counted as
-    /// dropped) when the tally is full.
+impl<K, V, const N: usize> Tally<K, V, N> {
+    /// The value of `key`, inserted with `make` when absent; `None` when it is absent
+    /// and the tally is full.
     pub fn slot<Q>(&mut self, key: &Q, make: impl FnOnce() -> (K, V)) -> Option<&mut V>
     where
         K: Borrow<Q>,
@@ -38,13 +39,13 @@ impl<K, V> Tally<K, V> {
         match self.items.iter().position(|(k, _)| k.borrow() == key) {
             Some(i) => Some(&mut self.items[i].1),
             None if self.items.len() < TALLY_CAP => {
+                // Exact growth: most tallies of a path hold one or two keys, and
+                // hundreds of thousands of paths must not each pay for four.
+                self.items.reserve_exact(1);
                 self.items.push(make());
                 self.items.last_mut().map(|(_, v)| v)
             }
-            None => {
-                self.dropped += 1;
-                None
-            }
+            None => None,
         }
     }
 
@@ -92,29 +93,37 @@ impl<K, V> Tally<K, V> {
     }
 
     pub fn clear(&mut self) {
-        self.items = Vec::new();
-        self.dropped = 0;
+        self.items = SmallVec::new();
     }
 
-    /// Folds `other` in: `combine` merges the values of a key both hold.
-    pub fn absorb(&mut self, other: Tally<K, V>, mut combine: impl FnMut(&mut V, V))
+    /// Folds `other` in: `combine` merges the values of a key both hold. Gives back
+    /// the entries that did not fit.
+    pub fn absorb(
+        &mut self,
+        other: Tally<K, V, N>,
+        mut combine: impl FnMut(&mut V, V),
+    ) -> Vec<(K, V)>
     where
         K: PartialEq,
     {
-        self.dropped += other.dropped;
+        let mut refused = Vec::new();
         for (k, v) in other.items {
             match self.items.iter().position(|(mine, _)| *mine == k) {
                 Some(i) => combine(&mut self.items[i].1, v),
-                None if self.items.len() < TALLY_CAP => self.items.push((k, v)),
-                None => self.dropped += 1,
+                None if self.items.len() < TALLY_CAP => {
+                    self.items.reserve_exact(1);
+                    self.items.push((k, v));
+                }
+                None => refused.push((k, v)),
             }
         }
+        refused
     }
 }
 
-impl<K, V> IntoIterator for Tally<K, V> {
+impl<K, V, const N: usize> IntoIterator for Tally<K, V, N> {
     type Item = (K, V);
-    type IntoIter = std::vec::IntoIter<(K, V)>;
+    type IntoIter = smallvec::IntoIter<[(K, V); N]>;
     fn into_iter(self) -> Self::IntoIter {
         self.items.into_iter()
     }
@@ -164,6 +173,11 @@ mod tests {
             full.add(&i, 1);
         }
         assert_eq!(full.len(), TALLY_CAP);
-        assert_eq!(full.dropped, 10);
+        assert!(full.slot(&u32::MAX, || (u32::MAX, 0)).is_none());
+        let mut more: Tally<u32> = Tally::default();
+        more.add(&0, 1);
+        more.add(&u32::MAX, 7);
+        assert_eq!(full.absorb(more, |a, b| *a += b), vec![(u32::MAX, 7)]);
+        assert_eq!(full.get(&0), Some(&2));
     }
 }

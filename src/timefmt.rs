@@ -138,7 +138,7 @@ pub fn filetime_moment(ft: u64) -> crate::model::Moment {
     let (y, m, d) = civil_from_days(days);
     let text = format!("{y:04}-{m:02}-{d:02}T{}Z", clock(tod_ticks * 100));
     crate::model::Moment {
-        text,
+        text: text.into(),
         time_of_day_ns: Some(tod_ticks * 100),
         date: Some((y, m, d)),
         utc: true,
@@ -159,7 +159,7 @@ pub fn iso_utc_moment(text: &str) -> Option<crate::model::Moment> {
         return None;
     }
     Some(crate::model::Moment {
-        text: t.to_string(),
+        text: t.into(),
         time_of_day_ns: Some(time_of_day_ns(time)?),
         date: Some((y, m, day)),
         utc: true,
@@ -259,7 +259,7 @@ mod tests {
         // 2020-07-31T14:28:31.4900776Z
         let ft = FILETIME_UNIX_OFFSET + (1_596_205_711 * 10_000_000) + 4_900_776;
         let m = filetime_moment(ft);
-        assert_eq!(m.text, "2020-07-31T14:28:31.4900776Z");
+        assert_eq!(&*m.text, "2020-07-31T14:28:31.4900776Z");
         assert_eq!(m.date, Some((2020, 7, 31)));
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(11_017), (2000, 3, 1));

@@ -53,7 +53,7 @@ impl Meta {
                 .map_or(0, |d| d.as_nanos())
         };
         let ft = (since(start) / 100) as u64 + 116_444_736_000_000_000;
-        let mut started = crate::timefmt::filetime_moment(ft).text;
+        let mut started = crate::timefmt::filetime_moment(ft).text.to_string();
         // Seconds are enough for a report's header.
         if let Some(dot) = started.find('.') {
             started.replace_range(dot..started.len() - 1, "");

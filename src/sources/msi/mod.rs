@@ -195,7 +195,7 @@ fn engine_time(line: &str) -> Moment {
     let (_, clock) = engine(line).unwrap_or((true, ""));
     let dotted = clock.rsplit_once(':').map(|(a, b)| format!("{a}.{b}"));
     Moment {
-        text: clock.to_string(),
+        text: clock.to_string().into(),
         time_of_day_ns: dotted.as_deref().and_then(crate::timefmt::time_of_day_ns),
         date: None,
         utc: false,

@@ -316,9 +316,9 @@ impl<'f> ProcmonCsv<'f> {
             date: timefmt::date_ymd(date_text),
             utc: false,
             text: if time_text.is_empty() {
-                date_text.to_string()
+                date_text.into()
             } else {
-                time_text.to_string()
+                time_text.into()
             },
         }
     }
@@ -472,13 +472,14 @@ impl<'f> ProcmonCsv<'f> {
                 });
                 // Without the rest of the file recovery cannot be judged: every denial
                 // stays unrecovered.
-                recovery::finish(&mut scan.agg, &[]);
+                recovery::finish(&mut scan.agg, &recovery::Recovered::new());
             }
             Ok(()) if scan.agg.paths.is_empty() => {}
             Ok(()) => {
                 let mut keys = recovery::keys(&scan.agg);
                 recovery::resolve(reopen, cols, &mut keys, progress);
-                recovery::finish(&mut scan.agg, &keys);
+                let done = recovery::recovered(&keys);
+                recovery::finish(&mut scan.agg, &done);
             }
         }
         scan

@@ -29,57 +29,73 @@ use crate::sources::io::prefilter::Prefilter;
 /// changes; past it, only when half of its keys have recovered.
 const FEW_KEYS: usize = 4096;
 
+/// Most keys searched for by their needles (one automaton); past it, every SUCCESS
+/// line is a candidate.
+const MAX_NEEDLES: usize = 16_384;
+
 /// Distinct raw paths whose key a block's search remembers (then it starts afresh).
 const MEMO: usize = 4096;
 
 /// Block size of the recovery pass: small, so keys drop out soon after their last failure.
 const BLOCK: usize = 1 << 20;
 
-/// One recovery key of one input.
+/// One recovery key of one input, borrowed from the input's aggregate (no copies:
+/// a capture may hold hundreds of thousands).
 #[derive(Debug, Clone)]
-pub struct Key {
-    pub path: String,
-    pub process: String,
-    pub operation: String,
+pub struct Key<'a> {
+    pub path: &'a str,
+    pub process: &'a str,
+    pub operation: &'a str,
     /// What the failures of this key asked for.
     pub access: Access,
     /// Byte offset (decoded input) of the last failure.
     pub last: u64,
-    pub denials: u64,
     /// What the pass searches for, in any ASCII case: the distinctive end of the path
     /// (its last components), so that a success spelled differently (case, `\\??\\`
     /// prefix) is still found, and shared prefixes (`C:\\Windows\\`) do not make
-    /// every line a candidate.
-    pub raws: Vec<String>,
+    /// every line a candidate. `None`: not searchable, stays unrecovered.
+    pub needle: Option<&'a str>,
     pub recovered: bool,
 }
 
 /// The recovery keys of a file's aggregate, sorted for determinism.
-pub fn keys(agg: &Aggregate) -> Vec<Key> {
+pub fn keys(agg: &Aggregate) -> Vec<Key<'_>> {
     let mut out = Vec::new();
     for (pk, p) in &agg.paths {
-        let raws: Vec<String> = tail(pk).into_iter().collect();
+        let needle = tail(pk);
         for ((process, operation, access), st) in p.keys.iter() {
             out.push(Key {
-                path: pk.clone(),
-                process: process.clone(),
-                operation: operation.clone(),
+                path: pk,
+                process,
+                operation,
                 access: *access,
-                last: st.last_offset,
-                denials: st.denials,
-                raws: raws.clone(),
+                last: st.last.offset,
+                needle,
                 recovered: false,
             });
         }
     }
-    out.sort_by(|a, b| {
-        (&a.path, &a.process, &a.operation, a.access).cmp(&(
-            &b.path,
-            &b.process,
-            &b.operation,
-            b.access,
-        ))
+    // Keys are distinct: an unstable sort is deterministic and needs no buffer.
+    out.sort_unstable_by(|a, b| {
+        (a.path, a.process, a.operation, a.access).cmp(&(b.path, b.process, b.operation, b.access))
     });
+    out
+}
+
+/// The keys that recovered, owned, by path: what [`finish`] settles an aggregate
+/// with once the borrowed keys are gone.
+pub type Recovered = HashMap<String, Vec<(String, String, Access)>>;
+
+/// The recovered keys of `keys`.
+pub fn recovered(keys: &[Key<'_>]) -> Recovered {
+    let mut out = Recovered::new();
+    for k in keys.iter().filter(|k| k.recovered) {
+        out.entry(k.path.to_string()).or_default().push((
+            k.process.to_string(),
+            k.operation.to_string(),
+            k.access,
+        ));
+    }
     out
 }
 
@@ -87,7 +103,7 @@ pub fn keys(agg: &Aggregate) -> Vec<Key> {
 /// separator before it, plus more components while that is shorter than
 /// [`MIN_NEEDLE`]. `None` when the key is too short or holds a quote (escaped in
 /// the file, so not searchable as is): such a key stays unrecovered.
-pub fn tail(key: &str) -> Option<String> {
+pub fn tail(key: &str) -> Option<&str> {
     let mut start = key.len();
     while let Some(i) = key[..start].rfind(['\\', '/']) {
         start = i;
@@ -108,7 +124,7 @@ pub fn tail(key: &str) -> Option<String> {
         }
         needle = &needle[cut..];
     }
-    (needle.len() >= 3 && !needle.contains('"')).then(|| needle.to_string())
+    (needle.len() >= 3 && !needle.contains('"')).then_some(needle)
 }
 
 /// Longest search needle.
@@ -117,26 +133,44 @@ const MAX_NEEDLE: usize = 48;
 /// Shortest search needle (shorter ones would hit on most lines).
 const MIN_NEEDLE: usize = 6;
 
-/// Key positions by (path, process, operation), for lookups while reading; one entry
-/// per refused access, in key order.
-pub type Index<'k> = HashMap<(&'k str, &'k str, &'k str), Vec<usize>>;
+/// Key positions by (path, process, operation), for lookups while reading: a binary
+/// search over the sorted keys, so the lookup costs no memory of its own (a capture
+/// may hold hundreds of thousands of keys).
+pub struct Index<'a, 'k> {
+    keys: &'a [Key<'k>],
+}
 
-/// Builds the [`Index`] of `keys`.
-pub fn index(keys: &[Key]) -> Index<'_> {
-    let mut out: Index<'_> = HashMap::new();
-    for (i, k) in keys.iter().enumerate() {
-        out.entry((k.path.as_str(), k.process.as_str(), k.operation.as_str()))
-            .or_default()
-            .push(i);
+impl Index<'_, '_> {
+    /// The range of keys of (path, process, operation): one per refused access.
+    pub fn range(&self, path: &str, process: &str, operation: &str) -> std::ops::Range<usize> {
+        let want = (path, process, operation);
+        let start = self
+            .keys
+            .partition_point(|k| (k.path, k.process, k.operation) < want);
+        let end = start
+            + self.keys[start..].partition_point(|k| (k.path, k.process, k.operation) == want);
+        start..end
     }
-    out
+
+    /// Whether some key is of (path, process, operation).
+    pub fn has(&self, path: &str, process: &str, operation: &str) -> bool {
+        !self.range(path, process, operation).is_empty()
+    }
+}
+
+/// The [`Index`] of `keys` (sorted by [`keys`]).
+pub fn index<'a, 'k>(keys: &'a [Key<'k>]) -> Index<'a, 'k> {
+    debug_assert!(keys.is_sorted_by(|a, b| {
+        (a.path, a.process, a.operation) <= (b.path, b.process, b.operation)
+    }));
+    Index { keys }
 }
 
 /// The keys a SUCCESS recovers: same path, process and operation, at `position` after
 /// the key's last failure, and an access that covers the refused one.
 pub fn recovers(
-    index: &Index<'_>,
-    keys: &[Key],
+    index: &Index<'_, '_>,
+    keys: &[Key<'_>],
     path_key: &str,
     process: &str,
     operation: &str,
@@ -144,36 +178,19 @@ pub fn recovers(
     position: u64,
 ) -> Vec<usize> {
     index
-        .get(&(path_key, process, operation))
-        .map_or(&[][..], Vec::as_slice)
-        .iter()
-        .copied()
+        .range(path_key, process, operation)
         .filter(|&i| position > keys[i].last && granted.covers(keys[i].access))
         .collect()
 }
 
-/// Sets each path's unrecovered count (the failures of keys that never recovered) and
-/// drops the per-file recovery state.
-pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
-    let recovered: HashMap<(&str, &str, &str, Access), bool> = keys
-        .iter()
-        .map(|k| {
-            (
-                (
-                    k.path.as_str(),
-                    k.process.as_str(),
-                    k.operation.as_str(),
-                    k.access,
-                ),
-                k.recovered,
-            )
-        })
-        .collect();
+/// Sets each path's unrecovered count (the failures of keys that did not recover)
+/// and drops the per-file recovery state.
+pub fn finish(agg: &mut Aggregate, recovered: &Recovered) {
     agg.settle(&|path, process, operation, access| {
-        recovered
-            .get(&(path, process, operation, access))
-            .copied()
-            .unwrap_or(false)
+        recovered.get(path).is_some_and(|v| {
+            v.iter()
+                .any(|(p, o, a)| p == process && o == operation && *a == access)
+        })
     });
 }
 
@@ -182,10 +199,10 @@ pub fn finish(agg: &mut Aggregate, keys: &[Key]) {
 pub fn resolve(
     reopen: &(dyn Fn() -> std::io::Result<crate::sources::io::open::Opened> + Sync),
     cols: &Columns,
-    keys: &mut [Key],
+    keys: &mut [Key<'_>],
     progress: &dyn Progress,
 ) {
-    let searchable = |k: &Key| !k.raws.is_empty();
+    let searchable = |k: &Key<'_>| k.needle.is_some();
     let Some(first) = keys.iter().filter(|k| searchable(k)).map(|k| k.last).min() else {
         return;
     };
@@ -194,9 +211,12 @@ pub fn resolve(
     };
     let disk_len = opened.disk_len;
     let index = index(keys);
-    // The (process, operation) pairs some key has.
-    let pairs: std::collections::HashSet<(&str, &str)> =
-        index.keys().map(|&(_, p, o)| (p, o)).collect();
+    // The (process, operation) pairs some key has (a handful: no reservation for
+    // one per key).
+    let mut pairs: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+    for k in keys.iter() {
+        pairs.insert((k.process, k.operation));
+    }
     let success = memchr::memmem::Finder::new(b"SUCCESS");
     let mut recovered = vec![false; keys.len()];
     let threads = rayon::current_num_threads().max(1);
@@ -241,11 +261,14 @@ pub fn resolve(
                     want.len() * 2 < built.len()
                 };
                 if pre.is_none() || stale {
-                    let pats: Vec<&str> = want
-                        .iter()
-                        .flat_map(|&i| keys[i].raws.iter().map(String::as_str))
-                        .collect();
-                    pre = Some(Prefilter::caseless(&pats));
+                    // Past MAX_NEEDLES the automaton would cost more memory than the
+                    // paths themselves: every SUCCESS line is a candidate instead.
+                    pre = Some(if want.len() > MAX_NEEDLES {
+                        Prefilter::new(&["SUCCESS"])
+                    } else {
+                        let pats: Vec<&str> = want.iter().filter_map(|&i| keys[i].needle).collect();
+                        Prefilter::caseless(&pats)
+                    });
                     built = want;
                 }
                 let Some(pre) = pre.as_ref() else {
@@ -301,7 +324,7 @@ pub fn resolve(
                                     k
                                 }
                             };
-                            if !index.contains_key(&(key.as_str(), process.as_str(), op.as_ref())) {
+                            if !index.has(&key, &process, &op) {
                                 continue;
                             }
                             let detail = cols
@@ -341,32 +364,28 @@ pub fn resolve(
 mod tests {
     use super::*;
 
-    fn key(access: Access, last: u64) -> Key {
+    fn key(access: Access, last: u64) -> Key<'static> {
         Key {
-            path: "c:\\a".into(),
-            process: "p.exe".into(),
-            operation: "CreateFile".into(),
+            path: "c:\\a",
+            process: "p.exe",
+            operation: "CreateFile",
             access,
             last,
-            denials: 1,
-            raws: vec!["C:\\a".into()],
+            needle: Some("C:\\a"),
             recovered: false,
         }
     }
 
     #[test]
     fn needles_are_the_distinctive_end_of_the_path() {
+        assert_eq!(tail("c:\\users\\a\\default.rdp"), Some("\\default.rdp"));
         assert_eq!(
-            tail("c:\\users\\a\\default.rdp").as_deref(),
-            Some("\\default.rdp")
-        );
-        assert_eq!(
-            tail("hkcu\\software\\x\\default\\mru0").as_deref(),
+            tail("hkcu\\software\\x\\default\\mru0"),
             Some("\\default\\mru0")
         );
-        assert_eq!(tail("c:\\ab").as_deref(), Some("c:\\ab"));
+        assert_eq!(tail("c:\\ab"), Some("c:\\ab"));
         assert_eq!(tail("ab"), None);
-        assert_eq!(tail("c:\\a\"b\\file.txt").as_deref(), Some("\\file.txt"));
+        assert_eq!(tail("c:\\a\"b\\file.txt"), Some("\\file.txt"));
         assert_eq!(tail("c:\\a\"b.txt"), None);
         let long = format!("c:\\{}", "a".repeat(1000));
         assert_eq!(tail(&long).map(|t| t.len()), Some(MAX_NEEDLE));

@@ -180,7 +180,7 @@ pub fn scan<R: Read>(
                             {
                                 let time_text = get("Time_of_Day");
                                 let time = Moment {
-                                    text: time_text.to_string(),
+                                    text: time_text.into(),
                                     time_of_day_ns: timefmt::time_of_day_ns(time_text),
                                     date: timefmt::date_ymd(get("Date_&_Time")),
                                     utc: false,
@@ -238,7 +238,7 @@ pub fn scan<R: Read>(
                             result: get("Result").trim().into(),
                             detail: get("Detail").into(),
                             time: Moment {
-                                text: time_text.to_string(),
+                                text: time_text.into(),
                                 time_of_day_ns: timefmt::time_of_day_ns(time_text),
                                 date: timefmt::date_ymd(date_text),
                                 utc: false,
@@ -280,11 +280,16 @@ pub fn scan<R: Read>(
     let mut ks = recovery::keys(&scan.agg);
     for k in &mut ks {
         k.recovered = keys
-            .get(&(k.path.clone(), k.process.clone(), k.operation.clone()))
+            .get(&(
+                k.path.to_string(),
+                k.process.to_string(),
+                k.operation.to_string(),
+            ))
             .and_then(|states| states.iter().find(|(a, _)| *a == k.access))
             .is_some_and(|&(_, r)| r)
             && scan.error.is_none();
     }
-    recovery::finish(&mut scan.agg, &ks);
+    let done = recovery::recovered(&ks);
+    recovery::finish(&mut scan.agg, &done);
     scan
 }

@@ -485,7 +485,7 @@ impl At {
 /// A servicing record's time: local, without a zone.
 fn moment(h: &Header<'_>) -> Moment {
     Moment {
-        text: format!("{:04}-{:02}-{:02} {}", h.date.0, h.date.1, h.date.2, h.time),
+        text: format!("{:04}-{:02}-{:02} {}", h.date.0, h.date.1, h.date.2, h.time).into(),
         time_of_day_ns: crate::timefmt::time_of_day_ns(h.time),
         date: Some(h.date),
         utc: false,

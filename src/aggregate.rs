@@ -6,6 +6,7 @@
 //! parallel run and a one-thread run produce identical aggregates.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::codes::{Code, StatusClass};
 use crate::intent::{Access, access};
@@ -15,6 +16,9 @@ use crate::pathnorm::{self, PathKind};
 use crate::tally::Tally;
 use crate::twins::Signatures;
 use smallvec::SmallVec;
+
+mod recovery;
+pub use recovery::{KeyId, KeyState, LastFailure, Recovery, Stamp};
 
 /// How many raw records each path keeps as evidence.
 pub const SAMPLES_PER_PATH: usize = 3;
@@ -41,7 +45,8 @@ pub struct NoteAgg {
 pub struct Occurrence {
     pub input: u32,
     pub line: u64,
-    pub time: Moment,
+    /// Shared with the other places that name the same record.
+    pub time: Arc<Moment>,
 }
 
 /// One raw record kept as evidence.
@@ -50,48 +55,13 @@ pub struct Sample {
     pub input: u32,
     pub family: crate::model::Family,
     pub line: u64,
-    pub time: Text,
+    pub time: Arc<Moment>,
     pub process: Text,
     pub pid: Option<u32>,
     pub operation: Text,
     pub path: Text,
     pub result: Text,
     pub detail: Text,
-}
-
-/// A (process, operation, refused access) on one path in one input: the unit of
-/// "recovery".
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct KeyState {
-    /// Denials seen for this key.
-    pub denials: u64,
-    /// The last denial (its `offset` is the latest byte offset, in the decoded
-    /// input, of any denial): what a process exit is linked to when it never recovers.
-    pub last: Stamp,
-}
-
-/// Where and when one record was: a key's last denial (its process and operation are
-/// the key's).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Stamp {
-    pub input: u32,
-    pub pid: Option<u32>,
-    pub offset: u64,
-    pub line: u64,
-    pub time: Moment,
-}
-
-/// Where and when a key was last refused.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct LastFailure {
-    pub input: u32,
-    pub offset: u64,
-    pub line: u64,
-    pub pid: Option<u32>,
-    /// The image name as logged (its first spelling on the path).
-    pub process: Text,
-    pub operation: Text,
-    pub time: Moment,
 }
 
 /// Everything known about one offending path.
@@ -118,23 +88,19 @@ pub struct PathAgg {
     pub inputs: Tally<u32>,
     /// The source families that reported it (agreement across families ranks it up).
     pub families: Families,
-    /// Known messages of the verdict table its records logged
-    /// ([`crate::verdict::known_messages`]).
-    pub messages: Vec<&'static str>,
+    /// Known messages of the verdict table its records logged: bit `i` is the `i`-th
+    /// of [`crate::verdict::known_messages`] (see [`PathAgg::messages`]).
+    pub message_bits: u32,
     pub first: Option<Occurrence>,
     pub last: Option<Occurrence>,
     /// The first inline: most paths have one.
     pub samples: SmallVec<[Sample; 1]>,
-    /// Recovery keys of the input being read: (lower-case process, operation, access
-    /// refused).
-    /// Past [`crate::tally::TALLY_CAP`] keys a denial is not tracked
-    /// (`keys_dropped`) and counts as unrecovered.
-    pub keys: Tally<(Text, Text, Access), KeyState>,
-    /// Denials of keys past the cap of `keys`.
+    /// Recovery keys while the input is read, then the last unrecovered failure per
+    /// (input, process). Past [`crate::tally::TALLY_CAP`] keys a denial is not
+    /// tracked (`keys_dropped`) and counts as unrecovered.
+    pub recovery: Recovery,
+    /// Denials not tracked by `recovery`.
     pub keys_dropped: u64,
-    /// The last unrecovered failure per (input, lower-case process), filled in when
-    /// the recovery pass of each input ends: what process exits are linked to.
-    pub unrecovered_last: Tally<(u32, Text), LastFailure, 0>,
 }
 
 /// Aggregates keyed by the lower-case normalised path.
@@ -212,16 +178,18 @@ impl Aggregate {
         // Log messages (not Procmon's Detail columns) may be ones the verdict table knows.
         if ev.family != crate::model::Family::Procmon {
             let text = ev.detail.to_lowercase();
-            for m in crate::verdict::known_messages() {
-                if text.contains(m) && !p.messages.contains(&m) {
-                    p.messages.push(m);
+            for (i, m) in crate::verdict::known_messages().enumerate() {
+                if text.contains(m) {
+                    p.message_bits |= 1 << i;
                 }
             }
         }
+        // One copy of the record's time for its first, last and key occurrence.
+        let at = Arc::new(ev.time.clone());
         let occ = Occurrence {
             input: ev.input,
             line: ev.line,
-            time: ev.time.clone(),
+            time: at.clone(),
         };
         if p.first.is_none() {
             p.first = Some(occ.clone());
@@ -234,7 +202,7 @@ impl Aggregate {
                     input: ev.input,
                     family: ev.family,
                     line: ev.line,
-                    time: ev.time.text.clone(),
+                    time: at.clone(),
                     process: process.clone(),
                     pid: ev.pid,
                     operation: operation.clone(),
@@ -250,20 +218,14 @@ impl Aggregate {
             );
         }
         let id = (proc_key, operation.clone(), asked);
-        let Some(k) = p.keys.slot(&id, || (id.clone(), KeyState::default())) else {
-            p.keys_dropped += 1;
-            return;
-        };
-        k.denials += 1;
-        if k.denials == 1 || ev.offset >= k.last.offset {
-            k.last = Stamp {
-                input: ev.input,
-                pid: ev.pid,
-                offset: ev.offset,
-                line: ev.line,
-                time: ev.time.clone(),
-            };
-        }
+        let tracked = p.recovery.deny(id, ev.offset, || Stamp {
+            input: ev.input,
+            pid: ev.pid,
+            offset: ev.offset,
+            line: ev.line,
+            time: at,
+        });
+        p.keys_dropped += u64::from(!tracked);
     }
 
     /// Records a process exit (non-zero statuses only; at most [`MAX_EXITS`]).
@@ -347,36 +309,20 @@ impl Aggregate {
     /// passes `&|_, _, _, _| false`: every failure stands.
     pub fn settle(&mut self, recovered: &dyn Fn(&str, &str, &str, Access) -> bool) {
         for (pk, p) in self.paths.iter_mut() {
-            let open: Vec<(&Text, &Text, &KeyState)> = p
-                .keys
-                .iter()
-                .filter(|((proc_, op, acc), _)| !recovered(pk, proc_, op, *acc))
-                .map(|((proc_, op, _), st)| (proc_, op, st))
-                .collect();
+            let processes = &p.processes;
+            let shown = |proc_: &Text| {
+                processes
+                    .get(&**proc_)
+                    .map_or_else(|| proc_.clone(), |(shown, _)| shown.clone())
+            };
+            let open = p
+                .recovery
+                .settle(|proc_, op, acc| recovered(pk, proc_, op, acc), shown);
             // Denials past the key cap were never tracked: they count as unrecovered.
-            p.unrecovered = open.iter().map(|(_, _, st)| st.denials).sum::<u64>() + p.keys_dropped;
-            for (proc_, op, st) in open {
-                let last = LastFailure {
-                    input: st.last.input,
-                    offset: st.last.offset,
-                    line: st.last.line,
-                    pid: st.last.pid,
-                    process: p
-                        .processes
-                        .get(&**proc_)
-                        .map_or_else(|| proc_.clone(), |(shown, _)| shown.clone()),
-                    operation: op.clone(),
-                    time: st.last.time.clone(),
-                };
-                let id = (last.input, proc_.clone());
-                if let Some(l) = p.unrecovered_last.slot(&id, || (id.clone(), last.clone()))
-                    && l.offset <= last.offset
-                {
-                    *l = last;
-                }
+            if let Some(open) = open {
+                p.unrecovered = open + p.keys_dropped;
+                p.keys_dropped = 0;
             }
-            p.keys.clear();
-            p.keys_dropped = 0;
         }
     }
 
@@ -388,10 +334,7 @@ impl Aggregate {
 
 impl PathAgg {
     fn shift(&mut self, offset: u64, bytes: u64) {
-        for (_, k) in self.keys.iter_mut() {
-            k.last.offset += bytes;
-            k.last.line += offset;
-        }
+        self.recovery.shift(offset, bytes);
         if offset == 0 {
             return;
         }
@@ -417,11 +360,7 @@ impl PathAgg {
         self.processes.absorb(q.processes, |a, b| a.1 += b.1);
         self.inputs.absorb_counts(q.inputs);
         self.families = self.families.union(q.families);
-        for m in q.messages {
-            if !self.messages.contains(&m) {
-                self.messages.push(m);
-            }
-        }
+        self.message_bits |= q.message_bits;
         self.first = pick(self.first.take(), q.first, true);
         self.last = pick(self.last.take(), q.last, false);
         for s in q.samples {
@@ -429,18 +368,16 @@ impl PathAgg {
                 push_sample(&mut self.samples, s);
             }
         }
-        let refused = self.keys.absorb(q.keys, |mine, v| {
-            if mine.denials == 0 || v.last.offset >= mine.last.offset {
-                mine.last = v.last;
-            }
-            mine.denials += v.denials;
-        });
-        self.keys_dropped += q.keys_dropped + refused.iter().map(|(_, v)| v.denials).sum::<u64>();
-        self.unrecovered_last.absorb(q.unrecovered_last, |mine, v| {
-            if v.offset >= mine.offset {
-                *mine = v;
-            }
-        });
+        self.keys_dropped += q.keys_dropped + self.recovery.absorb(q.recovery);
+    }
+
+    /// The known messages its records logged.
+    pub fn messages(&self) -> Vec<&'static str> {
+        crate::verdict::known_messages()
+            .enumerate()
+            .filter(|(i, _)| self.message_bits & (1 << i) != 0)
+            .map(|(_, m)| m)
+            .collect()
     }
 
     /// The most frequent display spelling (ties: the lexically smallest, for determinism).
@@ -568,7 +505,7 @@ mod tests {
         assert_eq!(w.last, m.last);
         assert_eq!(w.samples, m.samples);
         assert_eq!(w.processes, m.processes);
-        assert_eq!(w.keys, m.keys);
+        assert_eq!(w.recovery, m.recovery);
         assert_eq!(m.processes.get("x.exe").map(|p| p.1), Some(10));
         assert_eq!(m.write_intent, 10);
         assert_eq!(m.last.as_ref().unwrap().line, 10);

@@ -154,7 +154,7 @@ pub fn links<'a>(
         if skip(key) {
             continue;
         }
-        for ((input, proc_), lf) in p.unrecovered_last.iter() {
+        for ((input, proc_), lf) in p.recovery.unrecovered_last() {
             let same = **proc_ == *fam[0];
             if *input != exit.input
                 || lf.offset >= exit.offset

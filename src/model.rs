@@ -150,9 +150,9 @@ pub struct Event<'a> {
 /// compared with each other.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Moment {
-    /// The original text, for display (`7:19:37.0147934 AM`); shared, as a path's
-    /// first, last and sampled occurrences are often one record.
-    pub text: crate::intern::Text,
+    /// The original text, for display (`7:19:37.0147934 AM`). An aggregate shares
+    /// whole moments (`Arc<Moment>`) between the places that name one record.
+    pub text: Box<str>,
     /// Nanoseconds since local midnight, when the time of day parsed.
     pub time_of_day_ns: Option<u64>,
     /// Calendar date (year, month, day), when a date column parsed unambiguously.

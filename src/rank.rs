@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::aggregate::{Occurrence, PathAgg};
 use crate::codes::{self, StatusClass};
@@ -203,8 +203,10 @@ fn sorted_counts(it: impl Iterator<Item = (String, u64)>) -> Vec<Count> {
 }
 
 /// One path on its way to a rank.
+/// What orders one path (its factors are worked out again for the paths shown: a
+/// capture may hold hundreds of thousands).
 struct Scored<'a> {
-    factors: Factors,
+    total: u32,
     /// (input, line) of the last occurrence.
     last: (u32, u64),
     key: &'a str,
@@ -230,6 +232,7 @@ fn with_facts<T>(p: &PathAgg, f: impl FnOnce(&Facts<'_>) -> T) -> T {
         .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
         .map_or("the process", |(d, _)| &**d);
     let path = p.display();
+    let messages = p.messages();
     f(&Facts {
         path,
         kind: p.kind.unwrap_or(PathKind::Other),
@@ -249,7 +252,7 @@ fn with_facts<T>(p: &PathAgg, f: impl FnOnce(&Facts<'_>) -> T) -> T {
                     .any(|v| v.eq_ignore_ascii_case(op))
             }),
         who,
-        messages: &p.messages,
+        messages: &messages,
     })
 }
 
@@ -272,36 +275,40 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
         }
     };
     let agg = &outcome.aggregate;
-    let verdicts: HashMap<&str, Verdict> = agg
-        .paths
-        .iter()
-        .map(|(k, p)| (&**k, verdict_of(p)))
-        .collect();
-    let by_design = |k: &str| verdicts[k] == Verdict::ByDesign;
-    let exit_links = context::link_exits(agg, &by_design);
     let mut scored: Vec<Scored<'_>> = agg
         .paths
         .iter()
-        .map(|(k, p)| {
-            let mut factors = factors(p);
-            factors.exit_link = exit_links.by_path.get(&**k).map_or(0, |e| e.0);
-            Scored {
-                factors,
-                last: p.last.as_ref().map_or((0, 0), |o| (o.input, o.line)),
-                key: k,
-                agg: p,
-                verdict: verdicts[&**k],
-            }
+        .map(|(k, p)| Scored {
+            total: factors(p).total(),
+            last: p.last.as_ref().map_or((0, 0), |o| (o.input, o.line)),
+            key: k,
+            agg: p,
+            verdict: verdict_of(p),
         })
         .collect();
+    // Exits are linked to no by-design refusal (a set of those alone: no map of
+    // every path's verdict).
+    let by_design: HashSet<&str> = scored
+        .iter()
+        .filter(|s| s.verdict == Verdict::ByDesign)
+        .map(|s| s.key)
+        .collect();
+    let exit_links = context::link_exits(agg, &|k| by_design.contains(k));
+    if !exit_links.by_path.is_empty() {
+        for s in &mut scored {
+            s.total += exit_links.by_path.get(s.key).map_or(0, |e| e.0);
+        }
+    }
     // By-design refusals after every other finding; then score, unrecovered, count,
     // the later last occurrence (closest to where the job failed), and the key, so
     // the order is total and runs diff clean.
-    scored.sort_by(|a, b| {
+    // The key ends the order (distinct): an unstable sort is as deterministic and
+    // needs no buffer.
+    scored.sort_unstable_by(|a, b| {
         a.verdict
             .tier()
             .cmp(&b.verdict.tier())
-            .then(b.factors.total().cmp(&a.factors.total()))
+            .then(b.total.cmp(&a.total))
             .then(b.agg.unrecovered.cmp(&a.agg.unrecovered))
             .then(b.agg.count.cmp(&a.agg.count))
             .then(b.last.cmp(&a.last))
@@ -349,12 +356,9 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
         .take(keep)
         .enumerate()
         .map(|(i, sc)| {
-            let Scored {
-                factors: f,
-                key,
-                agg: p,
-                ..
-            } = sc;
+            let Scored { key, agg: p, .. } = sc;
+            let mut f = factors(p);
+            f.exit_link = exit_links.by_path.get(key).map_or(0, |e| e.0);
             let decision = decide(p);
             let mut statuses: Vec<StatusCount> = p
                 .codes
@@ -398,7 +402,7 @@ pub fn rank(outcome: &ScanOutcome, top: usize) -> Ranked {
                     .map(|s| Evidence {
                         input: input_name(s.input),
                         line: s.line,
-                        time: s.time.to_string(),
+                        time: s.time.text.to_string(),
                         process: s.process.to_string(),
                         pid: s.pid,
                         operation: s.operation.to_string(),

@@ -160,6 +160,64 @@ fn generated_files_agree_with_the_reference() {
 }
 
 #[test]
+fn past_the_needle_cap_every_success_line_is_judged() {
+    // More open keys than the recovery automaton is built for (16,384): the pass
+    // judges every SUCCESS line instead. Every third path recovers (a later SUCCESS,
+    // spelled in another case), one in seven only after a read that does not cover
+    // the refused write, the rest never.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("many-keys.csv");
+    let n = 16_500;
+    let w = "Desired Access: Generic Write, Disposition: OverwriteIf";
+    let r = "Desired Access: Generic Read, Disposition: Open";
+    let mut csv = String::from(
+        "\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\",\"Result\",\"Detail\"\r\n",
+    );
+    let row = |csv: &mut String, i: usize, path: &str, result: &str, detail: &str| {
+        csv.push_str(&format!(
+            "\"{i}\",\"mstsc.exe\",\"1\",\"CreateFile\",\"{path}\",\"{result}\",\"{detail}\"\r\n"
+        ));
+    };
+    for i in 0..n {
+        row(
+            &mut csv,
+            i,
+            &format!("C:\\Cache\\bcache{i:06}.bmc"),
+            "ACCESS DENIED",
+            w,
+        );
+    }
+    for i in 0..n {
+        if i % 3 == 0 {
+            row(
+                &mut csv,
+                n + i,
+                &format!("c:\\cache\\BCACHE{i:06}.BMC"),
+                "SUCCESS",
+                w,
+            );
+        } else if i % 7 == 0 {
+            row(
+                &mut csv,
+                n + i,
+                &format!("C:\\Cache\\bcache{i:06}.bmc"),
+                "SUCCESS",
+                r,
+            );
+        }
+    }
+    std::fs::write(&p, csv).unwrap();
+    let want = reference(&p);
+    assert_eq!(want.len(), n);
+    assert_eq!(
+        want.values().filter(|&&u| u == 0).count(),
+        n.div_ceil(3),
+        "the reference: every third path recovered"
+    );
+    assert_eq!(culprit_unrecovered(&p, &[]), want);
+}
+
+#[test]
 fn a_success_spelled_differently_still_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("spellings.csv");

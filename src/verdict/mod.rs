@@ -210,7 +210,8 @@ fn matches<T: PartialEq>(cond: Option<T>, value: T) -> bool {
     cond.is_none_or(|c| c == value)
 }
 
-/// Every [`Rule::message`] of the table: what a kept record's text is matched against.
+/// Every [`Rule::message`] of the table: what a kept record's text is matched against
+/// (at most 32: a path keeps them as bits).
 pub fn known_messages() -> impl Iterator<Item = &'static str> {
     RULES.iter().filter_map(|r| r.message)
 }
@@ -285,6 +286,11 @@ pub fn decide(f: &Facts<'_>) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_known_messages_fit_a_paths_bits() {
+        assert!(known_messages().count() <= 32);
+    }
 
     fn facts(e: &Example) -> Facts<'static> {
         Facts {

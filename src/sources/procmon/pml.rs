@@ -395,13 +395,13 @@ pub fn scan(
     let mut keys = recovery::keys(&scan.agg);
     if let Some(first) = keys.iter().map(|k| k.last).min() {
         let index = recovery::index(&keys);
-        let wanted: HashSet<&str> = keys.iter().map(|k| k.process).collect();
+        let wanted: HashSet<&str> = keys.iter().map(|k| k.process()).collect();
         let relevant: HashSet<u32> = procs
             .iter()
             .filter(|(_, p)| wanted.contains(p.name.to_lowercase().as_str()))
             .map(|(&i, _)| i)
             .collect();
-        let ops: HashSet<&str> = keys.iter().map(|k| k.operation).collect();
+        let ops: HashSet<&str> = keys.iter().map(|k| k.operation()).collect();
         let found: Vec<usize> = (first as usize + 1..count)
             .step_by(CHUNK_EVENTS)
             .collect::<Vec<_>>()

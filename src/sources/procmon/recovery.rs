@@ -20,6 +20,7 @@ use super::record::LineParser;
 use crate::aggregate::Aggregate;
 use crate::codes;
 use crate::intent::{self, Access};
+use crate::intern::Text;
 use crate::pathnorm;
 use crate::progress::Progress;
 use crate::sources::io::chunks::{self, Body};
@@ -44,41 +45,75 @@ const BLOCK: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct Key<'a> {
     pub path: &'a str,
-    pub process: &'a str,
-    pub operation: &'a str,
+    process: &'a Text,
+    operation: &'a Text,
     /// What the failures of this key asked for.
     pub access: Access,
     /// Byte offset (decoded input) of the last failure.
     pub last: u64,
+    /// Where [`Key::needle`] starts in `path` (`u32::MAX`: no needle).
+    needle_at: u32,
+    pub recovered: bool,
+}
+
+impl<'a> Key<'a> {
+    /// A key of `path` (its needle is [`tail`]'s).
+    pub fn new(
+        path: &'a str,
+        process: &'a Text,
+        operation: &'a Text,
+        access: Access,
+        last: u64,
+    ) -> Self {
+        let needle_at = tail(path)
+            .and_then(|t| u32::try_from(path.len() - t.len()).ok())
+            .unwrap_or(u32::MAX);
+        Key {
+            path,
+            process,
+            operation,
+            access,
+            last,
+            needle_at,
+            recovered: false,
+        }
+    }
+
+    /// Lower-case process name.
+    pub fn process(&self) -> &'a str {
+        self.process
+    }
+
+    pub fn operation(&self) -> &'a str {
+        self.operation
+    }
+
     /// What the pass searches for, in any ASCII case: the distinctive end of the path
     /// (its last components), so that a success spelled differently (case, `\\??\\`
     /// prefix) is still found, and shared prefixes (`C:\\Windows\\`) do not make
     /// every line a candidate. `None`: not searchable, stays unrecovered.
-    pub needle: Option<&'a str>,
-    pub recovered: bool,
+    pub fn needle(&self) -> Option<&'a str> {
+        (self.needle_at != u32::MAX).then(|| &self.path[self.needle_at as usize..])
+    }
+
+    fn id(&self) -> (&'a str, &'a str, &'a str) {
+        (self.path, self.process, self.operation)
+    }
 }
 
 /// The recovery keys of a file's aggregate, sorted for determinism.
 pub fn keys(agg: &Aggregate) -> Vec<Key<'_>> {
-    let mut out = Vec::new();
+    // Exactly as many as there are: a doubling vector of hundreds of thousands of
+    // keys would hold twice that while it grows.
+    let n = agg.paths.values().map(|p| p.recovery.keys().count()).sum();
+    let mut out = Vec::with_capacity(n);
     for (pk, p) in &agg.paths {
-        let needle = tail(pk);
-        for ((process, operation, access), st) in p.keys.iter() {
-            out.push(Key {
-                path: pk,
-                process,
-                operation,
-                access: *access,
-                last: st.last.offset,
-                needle,
-                recovered: false,
-            });
+        for ((process, operation, access), st) in p.recovery.keys() {
+            out.push(Key::new(pk, process, operation, *access, st.last.offset));
         }
     }
     // Keys are distinct: an unstable sort is deterministic and needs no buffer.
-    out.sort_unstable_by(|a, b| {
-        (a.path, a.process, a.operation, a.access).cmp(&(b.path, b.process, b.operation, b.access))
-    });
+    out.sort_unstable_by(|a, b| (a.id(), a.access).cmp(&(b.id(), b.access)));
     out
 }
 
@@ -91,8 +126,8 @@ pub fn recovered(keys: &[Key<'_>]) -> Recovered {
     let mut out = Recovered::new();
     for k in keys.iter().filter(|k| k.recovered) {
         out.entry(k.path.to_string()).or_default().push((
-            k.process.to_string(),
-            k.operation.to_string(),
+            k.process().to_string(),
+            k.operation().to_string(),
             k.access,
         ));
     }
@@ -144,11 +179,8 @@ impl Index<'_, '_> {
     /// The range of keys of (path, process, operation): one per refused access.
     pub fn range(&self, path: &str, process: &str, operation: &str) -> std::ops::Range<usize> {
         let want = (path, process, operation);
-        let start = self
-            .keys
-            .partition_point(|k| (k.path, k.process, k.operation) < want);
-        let end = start
-            + self.keys[start..].partition_point(|k| (k.path, k.process, k.operation) == want);
+        let start = self.keys.partition_point(|k| k.id() < want);
+        let end = start + self.keys[start..].partition_point(|k| k.id() == want);
         start..end
     }
 
@@ -160,9 +192,7 @@ impl Index<'_, '_> {
 
 /// The [`Index`] of `keys` (sorted by [`keys`]).
 pub fn index<'a, 'k>(keys: &'a [Key<'k>]) -> Index<'a, 'k> {
-    debug_assert!(keys.is_sorted_by(|a, b| {
-        (a.path, a.process, a.operation) <= (b.path, b.process, b.operation)
-    }));
+    debug_assert!(keys.is_sorted_by(|a, b| { a.id() <= b.id() }));
     Index { keys }
 }
 
@@ -202,7 +232,7 @@ pub fn resolve(
     keys: &mut [Key<'_>],
     progress: &dyn Progress,
 ) {
-    let searchable = |k: &Key<'_>| k.needle.is_some();
+    let searchable = |k: &Key<'_>| k.needle_at != u32::MAX;
     let Some(first) = keys.iter().filter(|k| searchable(k)).map(|k| k.last).min() else {
         return;
     };
@@ -215,7 +245,7 @@ pub fn resolve(
     // one per key).
     let mut pairs: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
     for k in keys.iter() {
-        pairs.insert((k.process, k.operation));
+        pairs.insert((k.process(), k.operation()));
     }
     let success = memchr::memmem::Finder::new(b"SUCCESS");
     let mut recovered = vec![false; keys.len()];
@@ -266,7 +296,8 @@ pub fn resolve(
                     pre = Some(if want.len() > MAX_NEEDLES {
                         Prefilter::new(&["SUCCESS"])
                     } else {
-                        let pats: Vec<&str> = want.iter().filter_map(|&i| keys[i].needle).collect();
+                        let pats: Vec<&str> =
+                            want.iter().filter_map(|&i| keys[i].needle()).collect();
                         Prefilter::caseless(&pats)
                     });
                     built = want;
@@ -365,15 +396,8 @@ mod tests {
     use super::*;
 
     fn key(access: Access, last: u64) -> Key<'static> {
-        Key {
-            path: "c:\\a",
-            process: "p.exe",
-            operation: "CreateFile",
-            access,
-            last,
-            needle: Some("C:\\a"),
-            recovered: false,
-        }
+        let text = |s: &str| &*Box::leak(Box::new(Text::from(s)));
+        Key::new("c:\\a", text("p.exe"), text("CreateFile"), access, last)
     }
 
     #[test]

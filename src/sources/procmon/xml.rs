@@ -282,8 +282,8 @@ pub fn scan<R: Read>(
         k.recovered = keys
             .get(&(
                 k.path.to_string(),
-                k.process.to_string(),
-                k.operation.to_string(),
+                k.process().to_string(),
+                k.operation().to_string(),
             ))
             .and_then(|states| states.iter().find(|(a, _)| *a == k.access))
             .is_some_and(|&(_, r)| r)

@@ -3,7 +3,11 @@
 //! A few literals are searched one by one with `memchr::memmem` (SIMD, about as fast
 //! as ripgrep on one literal) over windows small enough to stay in the L2 cache, so
 //! several literals cost little more than one pass over memory. Many literals go
-//! through one Aho-Corasick automaton instead.
+//! through one Aho-Corasick automaton instead. Literals wanted in any ASCII case are
+//! lower-cased once, and each window is lower-cased into a scratch buffer (in cache)
+//! before the same case-sensitive search: an automaton built case-insensitive cannot
+//! use its packed SIMD searcher and falls back to stopping at every occurrence of a
+//! start byte, which for path needles (`\\account`) is every path separator.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use memchr::memmem::Finder;
@@ -18,6 +22,8 @@ pub struct Prefilter {
     finders: Vec<Finder<'static>>,
     ac: Option<AhoCorasick>,
     longest: usize,
+    /// Windows are lower-cased before the search (the literals are).
+    fold: bool,
 }
 
 impl Prefilter {
@@ -43,23 +49,23 @@ impl Prefilter {
         lits.sort();
         lits.dedup();
         let longest = lits.iter().map(Vec::len).max().unwrap_or(0);
-        // memmem finders are case-sensitive: a caseless set always uses the automaton.
-        if lits.len() > MAX_FINDERS || (caseless && !lits.is_empty()) {
+        if lits.len() > MAX_FINDERS {
             let ac = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostFirst)
-                .ascii_case_insensitive(caseless)
                 .build(&lits)
                 .expect("literals form a valid automaton");
             return Prefilter {
                 finders: Vec::new(),
                 ac: Some(ac),
                 longest,
+                fold: caseless,
             };
         }
         Prefilter {
             finders: lits.iter().map(|l| Finder::new(l).into_owned()).collect(),
             ac: None,
             longest,
+            fold: caseless,
         }
     }
 
@@ -86,13 +92,24 @@ impl Prefilter {
             self.finders.len()
         };
         let mut resume = vec![0usize; searchers];
+        let mut folded: Vec<u8> = Vec::new();
         let mut w = 0;
         while w < chunk.len() {
             let end = (w + WINDOW + overlap).min(chunk.len());
+            // What is searched: the window itself, or its lower-case copy (same
+            // positions: ASCII case folding keeps every byte where it is).
+            let window: &[u8] = if self.fold {
+                folded.clear();
+                folded.extend_from_slice(&chunk[w..end]);
+                folded.make_ascii_lowercase();
+                &folded
+            } else {
+                &chunk[w..end]
+            };
             for (s, next) in resume.iter_mut().enumerate() {
                 let mut at = (*next).max(w);
                 while at < end {
-                    let hay = &chunk[at..end];
+                    let hay = &window[at - w..];
                     let found = match &self.ac {
                         Some(ac) => ac.find(hay).map(|m| m.start()),
                         None => self.finders[s].find(hay),
@@ -150,6 +167,26 @@ mod tests {
             found(&p, b"a/DEFAULT.rdp\nno\nc:/default.rdp"),
             vec![b"a/DEFAULT.rdp".to_vec(), b"c:/default.rdp".to_vec()]
         );
+    }
+
+    #[test]
+    fn caseless_sets_of_any_size_match_any_case_across_window_edges() {
+        let mut chunk = vec![b'.'; WINDOW - 4];
+        chunk.extend_from_slice(b"\\AcCount\nx\n\\SECRETS\n\\Other\n");
+        let few = Prefilter::caseless(&["\\account", "\\Secrets"]);
+        assert!(few.ac.is_none() && few.fold);
+        let many: Vec<String> = (0..10)
+            .map(|i| format!("\\n{i}x"))
+            .chain(["\\ACCOUNT".into(), "\\secrets".into()])
+            .collect();
+        let many = Prefilter::caseless(&many);
+        assert!(many.ac.is_some() && many.fold);
+        for p in [few, many] {
+            let lines = found(&p, &chunk);
+            assert_eq!(lines.len(), 2);
+            assert!(lines[0].ends_with(b"\\AcCount"), "across the window edge");
+            assert_eq!(lines[1], b"\\SECRETS".to_vec());
+        }
     }
 
     #[test]

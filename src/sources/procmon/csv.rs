@@ -5,9 +5,10 @@
 //! 1. a literal prefilter (Aho-Corasick over the Result words and hex forms of the
 //!    selected statuses) finds candidate lines; only those are parsed (csv crate,
 //!    `ByteRecord`) and matched on the Result *field* and the Process Name *field*;
-//! 2. if anything matched, a second prefilter over the raw spellings of the matched
-//!    paths finds the later records of the same process, path and operation, to tell
-//!    recovered denials (a later SUCCESS) from unrecovered ones.
+//! 2. if anything matched, a second prefilter over the distinctive ends of the
+//!    matched paths (any ASCII case) finds the later records of the same process, path
+//!    and operation, to tell recovered denials (a later SUCCESS) from unrecovered ones
+//!    ([`super::recovery`]).
 
 use std::borrow::Cow;
 use std::io::Read;

@@ -7,9 +7,10 @@
 //! obtained at least the refused access follows its last failure: a Generic Write
 //! refused then a Generic Read granted is no recovery, the job still could not write. The pass
 //! starts at the earliest last failure (a byte offset from pass 1), searches only for
-//! the spellings of the path seen in the failures (exact bytes, as Procmon logs the
-//! path the process used), only for keys whose last failure is already behind, drops
-//! keys as they recover, and stops as soon as none is left.
+//! the distinctive end of each open key's path ([`tail`], in any ASCII case), only for
+//! keys whose last failure is already behind, drops keys as they recover, and stops as
+//! soon as none is left. Past `MAX_NEEDLES` (16,384) open keys it judges every SUCCESS line
+//! instead. Keys are borrowed from the aggregate and found by binary search.
 
 use std::collections::HashMap;
 

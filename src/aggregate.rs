@@ -140,8 +140,7 @@ impl Aggregate {
         if p.kind.is_none() {
             p.kind = Some(pathnorm::kind(&display));
         }
-        let shown = known(&p.spellings, &display).unwrap_or_else(|| Text::from(display.as_str()));
-        bump(&mut p.spellings, &display, || shown.clone());
+        bump(&mut p.spellings, &display, || Text::from(display.as_str()));
         p.count += 1;
         let mut asked = access(&ev.operation, &ev.detail);
         // Only a write can meet a write-protected medium, whatever a log calls the
@@ -196,6 +195,12 @@ impl Aggregate {
         }
         p.last = Some(occ);
         if wants_sample(&p.samples, ev.family) {
+            // One string with the display spelling when spelt alike (looked up only
+            // here: a few samples a path, not every record).
+            let path = (display == *ev.path)
+                .then(|| known(&p.spellings, &display))
+                .flatten()
+                .unwrap_or_else(|| Text::from(ev.path.as_ref()));
             push_sample(
                 &mut p.samples,
                 Sample {
@@ -206,12 +211,7 @@ impl Aggregate {
                     process: process.clone(),
                     pid: ev.pid,
                     operation: operation.clone(),
-                    // One string with the display spelling when spelt alike.
-                    path: if display == *ev.path {
-                        shown
-                    } else {
-                        Text::from(ev.path.as_ref())
-                    },
+                    path,
                     result: strings.get(&ev.result),
                     detail: strings.get(&truncate(&ev.detail, DETAIL_MAX)),
                 },

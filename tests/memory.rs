@@ -47,17 +47,13 @@ fn a_distinct_denied_path_costs_under_a_kilobyte() {
     let n = 50_000;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("many-paths.csv");
-    let mut csv = String::from(
-        "\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\",\"Result\",\"Detail\"\r\n",
-    );
-    for i in 0..n {
-        csv.push_str(&format!(
-            "\"7:19:37.{:07} AM\",\"mstsc.exe\",\"4242\",\"CreateFile\",\
-             \"C:\\Users\\alice\\AppData\\Local\\Microsoft\\Terminal Server Client\\Cache\\bcache{i:08}.bmc\",\
-             \"ACCESS DENIED\",\"Desired Access: Generic Write, Disposition: OverwriteIf\"\r\n",
-            i % 10_000_000
-        ));
-    }
+    // The batch generator's export: each path refused once, never recovered (the
+    // SUCCESS after each is on another path).
+    let paths: Vec<String> = (0..n)
+        .map(|i| format!("C:\\Users\\alice\\AppData\\Local\\Microsoft\\Terminal Server Client\\Cache\\bcache{i:08}.bmc"))
+        .collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let csv = culprit::synth::tickets::procmon_csv(&paths, 1);
     std::fs::write(&file, csv).unwrap();
     let inputs = vec![Input::file(file.to_str().unwrap(), false)];
     let filter = Filter::default();

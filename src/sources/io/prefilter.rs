@@ -78,10 +78,32 @@ impl Prefilter {
     /// literal, in order, each once.
     pub fn lines(&self, chunk: &[u8], out: &mut Vec<(usize, usize)>) {
         out.clear();
+        self.search(chunk, false, |s, e, _| out.push((s, e)));
+    }
+
+    /// As [`Prefilter::lines`], each line with its 1-based line number within `chunk`;
+    /// returns the newlines of `chunk`. The newlines are counted window by window
+    /// right after each window is searched, while it is still in cache: a separate
+    /// counting pass over the chunk would read it from memory a second time.
+    pub fn numbered_lines(&self, chunk: &[u8], out: &mut Vec<(usize, usize, u64)>) -> u64 {
+        out.clear();
+        self.search(chunk, true, |s, e, n| out.push((s, e, n)))
+    }
+
+    /// The search behind [`Prefilter::lines`] and [`Prefilter::numbered_lines`]:
+    /// `emit(start, end, line_no)` for each line with a literal, in order (`line_no`
+    /// is 0 unless `count`); returns the newlines of `chunk` (0 unless `count`).
+    fn search(&self, chunk: &[u8], count: bool, mut emit: impl FnMut(usize, usize, u64)) -> u64 {
+        let newlines = |b: &[u8]| {
+            if count {
+                memchr::memchr_iter(b'\n', b).count() as u64
+            } else {
+                0
+            }
+        };
         if self.is_empty() {
-            return;
+            return newlines(chunk);
         }
-        let mut starts: Vec<usize> = Vec::new();
         let overlap = self.longest.saturating_sub(1);
         // Per searcher, where its next search may start: after a hit the rest of that
         // line is skipped (a line is wanted once), so a literal repeated along a very
@@ -93,19 +115,23 @@ impl Prefilter {
         };
         let mut resume = vec![0usize; searchers];
         let mut folded: Vec<u8> = Vec::new();
+        let mut starts: Vec<usize> = Vec::new();
+        // Lines are emitted in order: the last start emitted, and how far (and to how
+        // many newlines) the chunk is counted.
+        let mut last: Option<usize> = None;
+        let (mut counted, mut lines) = (0usize, 0u64);
         let mut w = 0;
         while w < chunk.len() {
             let end = (w + WINDOW + overlap).min(chunk.len());
             // What is searched: the window itself, or its lower-case copy (same
             // positions: ASCII case folding keeps every byte where it is).
             let window: &[u8] = if self.fold {
-                folded.clear();
-                folded.extend_from_slice(&chunk[w..end]);
-                folded.make_ascii_lowercase();
+                fold_into(&chunk[w..end], &mut folded);
                 &folded
             } else {
                 &chunk[w..end]
             };
+            starts.clear();
             for (s, next) in resume.iter_mut().enumerate() {
                 let mut at = (*next).max(w);
                 while at < end {
@@ -121,17 +147,44 @@ impl Prefilter {
                 }
                 *next = at;
             }
+            // A line found again (by another literal, or by this window after the
+            // last) is emitted once. Lines found by this window never start before
+            // one emitted earlier unless they are that line.
+            starts.sort_unstable();
+            for &s in &starts {
+                if last.is_some_and(|l| s <= l) {
+                    continue;
+                }
+                last = Some(s);
+                // A start before `counted` is of a line that runs past it (its hit
+                // lies beyond), so no newline lies between the two.
+                if s > counted {
+                    lines += newlines(&chunk[counted..s]);
+                    counted = s;
+                }
+                let e = memchr::memchr(b'\n', &chunk[s..]).map_or(chunk.len(), |i| s + i);
+                emit(s, e, lines + 1);
+            }
+            // The rest of the window, while it is in cache.
+            let edge = (w + WINDOW).min(chunk.len());
+            if edge > counted {
+                lines += newlines(&chunk[counted..edge]);
+                counted = edge;
+            }
             w += WINDOW;
         }
-        starts.sort_unstable();
-        starts.dedup();
-        out.extend(starts.into_iter().map(|s| {
-            (
-                s,
-                memchr::memchr(b'\n', &chunk[s..]).map_or(chunk.len(), |i| s + i),
-            )
-        }));
+        lines
     }
+}
+
+/// `src` lower-cased (ASCII) into `dst`, in one branch-free pass the compiler
+/// vectorises (a copy then `make_ascii_lowercase` is two passes and a branch a byte).
+fn fold_into(src: &[u8], dst: &mut Vec<u8>) {
+    dst.clear();
+    dst.extend(
+        src.iter()
+            .map(|&b| b | (u8::from(b.wrapping_sub(b'A') < 26) << 5)),
+    );
 }
 
 #[cfg(test)]
@@ -158,6 +211,14 @@ mod tests {
             vec![b"AB CD AB".to_vec(), b"zCD".to_vec(), b"a7".to_vec()]
         );
         assert!(found(&Prefilter::new::<&str>(&[]), b"abc").is_empty());
+    }
+
+    #[test]
+    fn folding_lowers_ascii_letters_only() {
+        let all: Vec<u8> = (0..=255).collect();
+        let mut folded = Vec::new();
+        fold_into(&all, &mut folded);
+        assert_eq!(folded, all.to_ascii_lowercase());
     }
 
     #[test]
@@ -201,6 +262,90 @@ mod tests {
         }
         let p = Prefilter::new(&["aa"]);
         assert_eq!(found(&p, &chunk).len(), 2, "the short line too");
+    }
+
+    /// Lines of `chunk` holding a literal, with 1-based numbers, the plain way.
+    fn reference(chunk: &[u8], lits: &[&str], caseless: bool) -> Vec<(u64, Vec<u8>)> {
+        let lower = |b: &[u8]| {
+            if caseless {
+                b.to_ascii_lowercase()
+            } else {
+                b.to_vec()
+            }
+        };
+        chunk
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .filter(|(_, l)| {
+                lits.iter()
+                    .any(|n| memchr::memmem::find(&lower(l), &lower(n.as_bytes())).is_some())
+            })
+            .map(|(i, l)| (i as u64 + 1, l.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn numbered_lines_agree_with_a_plain_split_across_window_edges() {
+        // Lines of every length up to a few windows, literals anywhere in them (at
+        // starts, ends and across window edges), a chunk ending without a newline.
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let lits = [
+            "Needle",
+            "ACCESS DENIED",
+            "x7",
+            "Process Exit",
+            "q",
+            "zz",
+            "MEDIA",
+        ];
+        let mut chunk = Vec::new();
+        while chunk.len() < 3 * WINDOW + 1000 {
+            let len = match next(10) {
+                0 => next(3 * WINDOW as u64 / 2),
+                1 => 0,
+                _ => next(300),
+            } as usize;
+            let mut line: Vec<u8> = (0..len).map(|_| b'a' + next(20) as u8).collect();
+            if len > 0 && next(3) == 0 {
+                let lit = lits[next(lits.len() as u64) as usize].as_bytes();
+                let at = next(len as u64) as usize;
+                line.splice(at..at, lit.iter().copied());
+            }
+            chunk.extend_from_slice(&line);
+            chunk.push(b'\n');
+        }
+        chunk.extend_from_slice(b"last Needle");
+        for caseless in [false, true] {
+            for set in [&lits[..2], &lits[..]] {
+                let p = if caseless {
+                    Prefilter::caseless(set)
+                } else {
+                    Prefilter::new(set)
+                };
+                let mut out = Vec::new();
+                let newlines = p.numbered_lines(&chunk, &mut out);
+                let got: Vec<(u64, Vec<u8>)> = out
+                    .iter()
+                    .map(|&(s, e, n)| (n, chunk[s..e].to_vec()))
+                    .collect();
+                assert_eq!(got, reference(&chunk, set, caseless));
+                assert_eq!(newlines, memchr::memchr_iter(b'\n', &chunk).count() as u64);
+                let mut plain = Vec::new();
+                p.lines(&chunk, &mut plain);
+                assert!(
+                    plain
+                        .iter()
+                        .map(|r| (r.0, r.1))
+                        .eq(out.iter().map(|r| (r.0, r.1)))
+                );
+            }
+        }
     }
 
     #[test]

@@ -183,21 +183,12 @@ pub(crate) fn candidate_lines<'c>(
     pre: &Prefilter,
     mut each: impl FnMut(u64, usize, &'c [u8]),
 ) -> u64 {
-    let mut ranges = Vec::new();
-    pre.lines(chunk, &mut ranges);
-    let mut counted = 0;
-    let mut line_no = 1u64;
-    for (ls, le) in ranges {
-        line_no += count_newlines(&chunk[counted..ls]);
-        counted = ls;
+    let mut lines = Vec::new();
+    let newlines = pre.numbered_lines(chunk, &mut lines);
+    for (ls, le, line_no) in lines {
         each(line_no, ls, &chunk[ls..le]);
     }
-    line_no - 1 + count_newlines(&chunk[counted..])
-}
-
-/// Newlines in `b`.
-pub(crate) fn count_newlines(b: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', b).count() as u64
+    newlines
 }
 
 fn lossy(b: &[u8]) -> Cow<'_, str> {

@@ -1,6 +1,13 @@
 //! One CSV record per line, parsed with the csv crate's core DFA (`csv-core`) and
 //! reused buffers: no allocation per record once warmed up.
 //!
+//! Most lines take a faster road to the same fields: a Procmon export quotes every
+//! field and almost never escapes a quote, so the fields are found by jumping from
+//! quote to delimiter with `memchr` instead of running the DFA over every byte. Any
+//! line that road does not fully understand (an escaped quote, a quote inside an
+//! unquoted field, a carriage return, text after a closing quote) goes to the DFA;
+//! a property test holds the two to the same fields on any line.
+//!
 //! Procmon never writes a newline inside a field (multi-line values are flattened), so
 //! a line is a record; a malformed line therefore cannot swallow the next one.
 
@@ -9,6 +16,7 @@ use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 /// A reusable single-line record parser.
 pub struct LineParser {
     rdr: Reader,
+    delimiter: u8,
     out: Vec<u8>,
     ends: Vec<usize>,
     len: usize,
@@ -18,6 +26,7 @@ impl LineParser {
     pub fn new(delimiter: u8) -> LineParser {
         LineParser {
             rdr: ReaderBuilder::new().delimiter(delimiter).build(),
+            delimiter,
             out: vec![0; 1024],
             ends: vec![0; 32],
             len: 0,
@@ -32,6 +41,62 @@ impl LineParser {
         if self.out.len() < line.len() + 8 {
             self.out.resize(line.len() + 8, 0);
         }
+        if let Some(n) = self.split_plain(line) {
+            self.len = n;
+            return Some(n);
+        }
+        self.parse_dfa(line)
+    }
+
+    /// The fast road: fields of a line whose quoted fields hold no quote and whose
+    /// unquoted fields hold no quote or carriage return, each copied to `out` as the
+    /// DFA would. `None`: the line needs the DFA (nothing of the result is kept).
+    fn split_plain(&mut self, line: &[u8]) -> Option<usize> {
+        if line.is_empty() {
+            return None;
+        }
+        let delim = self.delimiter;
+        let (mut pos, mut nout, mut n) = (0usize, 0usize, 0usize);
+        loop {
+            let (field, next) = if line.get(pos) == Some(&b'"') {
+                let close = pos + 1 + memchr::memchr(b'"', &line[pos + 1..])?;
+                match line.get(close + 1) {
+                    None => (&line[pos + 1..close], None),
+                    Some(&b) if b == delim => (&line[pos + 1..close], Some(close + 2)),
+                    // An escaped quote or text after the closing quote.
+                    Some(_) => return None,
+                }
+            } else {
+                match memchr::memchr3(delim, b'"', b'\r', &line[pos..]) {
+                    None => (&line[pos..], None),
+                    Some(i) if line[pos + i] == delim => (&line[pos..pos + i], Some(pos + i + 1)),
+                    Some(_) => return None,
+                }
+            };
+            if n == self.ends.len() {
+                self.ends.resize(self.ends.len() * 2, 0);
+            }
+            self.out[nout..nout + field.len()].copy_from_slice(field);
+            nout += field.len();
+            self.ends[n] = nout;
+            n += 1;
+            match next {
+                None => return Some(n),
+                // A delimiter ending the line leaves one empty field after it.
+                Some(p) if p == line.len() => {
+                    if n == self.ends.len() {
+                        self.ends.resize(self.ends.len() * 2, 0);
+                    }
+                    self.ends[n] = nout;
+                    return Some(n + 1);
+                }
+                Some(p) => pos = p,
+            }
+        }
+    }
+
+    /// The DFA road: any line, as the csv crate reads it.
+    fn parse_dfa(&mut self, line: &[u8]) -> Option<usize> {
         self.rdr.reset();
         let (mut input, mut nout, mut nend) = (line, 0usize, 0usize);
         loop {
@@ -104,5 +169,55 @@ mod tests {
         assert_eq!(p.field(1), Some(&b"unterminated"[..]));
         let many: Vec<u8> = (0..100).map(|_| "f,").collect::<String>().into_bytes();
         assert_eq!(p.parse(&many), Some(101));
+    }
+
+    /// Every field of the last parsed record.
+    fn fields(p: &LineParser) -> Vec<Vec<u8>> {
+        (0..p.len()).map(|i| p.field(i).unwrap().to_vec()).collect()
+    }
+
+    #[test]
+    fn plain_lines_take_the_fast_road_and_others_the_dfa() {
+        let mut p = LineParser::new(b',');
+        let procmon = b"\"7:19:37.01 AM\",\"mstsc.exe\",\"7720\",\"CreateFile\",\"C:\\a, b\",\"ACCESS DENIED\",\"\"";
+        assert_eq!(p.split_plain(procmon), Some(7));
+        assert_eq!(p.parse(procmon), Some(7));
+        assert_eq!(fields(&p)[4], b"C:\\a, b".to_vec());
+        assert_eq!(fields(&p)[6], b"".to_vec());
+        for line in [
+            &b"\"say \"\"hi\"\"\""[..],
+            b"a\"b,c",
+            b"\"a\"x,b",
+            b"a\rb",
+            b"",
+        ] {
+            assert_eq!(
+                p.split_plain(line),
+                None,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// The fast road and the DFA read any line alike.
+        #[test]
+        fn both_roads_read_any_line_alike(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(&b"ab,;\"\r \t"[..]), 0..40),
+            delim in proptest::sample::select(&b",;\t"[..]),
+        ) {
+            let mut fast = LineParser::new(delim);
+            let mut dfa = LineParser::new(delim);
+            let line = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
+            dfa.out.resize(line.len() + 8, 0);
+            let want = dfa.parse_dfa(line);
+            let got = fast.parse(&bytes);
+            proptest::prop_assert_eq!(got, want);
+            if got.is_some() {
+                proptest::prop_assert_eq!(fields(&fast), fields(&dfa));
+            }
+        }
     }
 }

@@ -433,7 +433,12 @@ impl<'f> ProcmonCsv<'f> {
         let mut lines_before = 1u64; // the header line
         let mut bytes_before = 0u64;
         let mut tail = false;
+        let judge = |agg: &Aggregate, again: recovery::Reread<'_>| judge(agg, again, cols, progress);
         let result = with_body(opened, |body| {
+            let mapped = match &body {
+                Body::Mapped(data) => Some(*data),
+                Body::Stream { .. } => None,
+            };
             chunks::drive(
                 body,
                 self.chunk,
@@ -450,7 +455,9 @@ impl<'f> ProcmonCsv<'f> {
                     bytes_before += p.len;
                     tail = p.tail;
                 },
-            )
+            )?;
+            // A mapped body is judged while it is still mapped.
+            Ok(mapped.map(|data| judge(&scan.agg, recovery::Reread::Mapped(data))))
         });
         scan.stats.rows = lines_before - 1 + u64::from(tail);
         scan.stats.matches = scan.agg.events();
@@ -466,16 +473,29 @@ impl<'f> ProcmonCsv<'f> {
                 // stays unrecovered.
                 recovery::finish(&mut scan.agg, &recovery::Recovered::new());
             }
-            Ok(()) if scan.agg.paths.is_empty() => {}
-            Ok(()) => {
-                let mut keys = recovery::keys(&scan.agg);
-                recovery::resolve(reopen, cols, &mut keys, progress);
-                let done = recovery::recovered(&keys);
+            Ok(Some(done)) => recovery::finish(&mut scan.agg, &done),
+            Ok(None) => {
+                let done = judge(&scan.agg, recovery::Reread::Reopen(reopen));
                 recovery::finish(&mut scan.agg, &done);
             }
         }
         scan
     }
+}
+
+/// The keys of `agg` that recover, reading the input again as `again` says.
+fn judge(
+    agg: &Aggregate,
+    again: recovery::Reread<'_>,
+    cols: &Columns,
+    progress: &dyn Progress,
+) -> recovery::Recovered {
+    if agg.paths.is_empty() {
+        return recovery::Recovered::new();
+    }
+    let mut keys = recovery::keys(agg);
+    recovery::resolve(again, cols, &mut keys, progress);
+    recovery::recovered(&keys)
 }
 
 /// Splits an opened input into header and body and runs `f` on the body.

@@ -225,22 +225,52 @@ pub fn finish(agg: &mut Aggregate, recovered: &Recovered) {
     });
 }
 
-/// Runs the recovery pass over the input (opened again with `reopen`). A failure to re-read leaves
-/// every key unrecovered.
-pub fn resolve(
-    reopen: &(dyn Fn() -> std::io::Result<crate::sources::io::open::Opened> + Sync),
-    cols: &Columns,
-    keys: &mut [Key<'_>],
-    progress: &dyn Progress,
-) {
+/// How the recovery pass reads the input again.
+pub enum Reread<'a> {
+    /// The body pass 1 read from a mapping that is still there: its pages are already
+    /// in the process's page tables (mapping the file again would fault them all in
+    /// a second time).
+    Mapped(&'a [u8]),
+    /// Open the input again (a stream: gzip, UTF-16, an archive member).
+    Reopen(&'a (dyn Fn() -> std::io::Result<crate::sources::io::open::Opened> + Sync)),
+}
+
+/// Runs the recovery pass over the input. A failure to re-read leaves every key
+/// unrecovered.
+pub fn resolve(again: Reread<'_>, cols: &Columns, keys: &mut [Key<'_>], progress: &dyn Progress) {
     let searchable = |k: &Key<'_>| k.needle_at != u32::MAX;
     let Some(first) = keys.iter().filter(|k| searchable(k)).map(|k| k.last).min() else {
         return;
     };
-    let Ok(opened) = reopen() else {
-        return;
+    let recovered = match again {
+        Reread::Mapped(data) => judge(Body::Mapped(data), 0, first, cols, keys, progress),
+        Reread::Reopen(reopen) => {
+            let Ok(opened) = reopen() else {
+                return;
+            };
+            let disk_len = opened.disk_len;
+            with_body(opened, |body| {
+                Ok::<_, chunks::StreamError>(judge(body, disk_len, first, cols, keys, progress))
+            })
+            .unwrap_or_default()
+        }
     };
-    let disk_len = opened.disk_len;
+    for (k, r) in keys.iter_mut().zip(recovered) {
+        k.recovered = r;
+    }
+}
+
+/// Which keys recover, reading `body` (of `disk_len` bytes on disk when streamed)
+/// from the line of the earliest last failure `first`.
+fn judge(
+    body: Body<'_>,
+    disk_len: u64,
+    first: u64,
+    cols: &Columns,
+    keys: &[Key<'_>],
+    progress: &dyn Progress,
+) -> Vec<bool> {
+    let searchable = |k: &Key<'_>| k.needle_at != u32::MAX;
     let index = index(keys);
     // The (process, operation) pairs some key has (a handful: no reservation for
     // one per key).
@@ -251,7 +281,7 @@ pub fn resolve(
     let success = memchr::memmem::Finder::new(b"SUCCESS");
     let mut recovered = vec![false; keys.len()];
     let threads = rayon::current_num_threads().max(1);
-    let _ = with_body(opened, |body| {
+    {
         // A mapped file starts right at the earliest last failure.
         let (body, mut base, region) = match body {
             Body::Mapped(data) => {
@@ -385,11 +415,8 @@ pub fn resolve(
         if let Ok(n) = reported {
             progress.advance(region.saturating_sub(n));
         }
-        Ok::<(), chunks::StreamError>(())
-    });
-    for (k, r) in keys.iter_mut().zip(recovered) {
-        k.recovered = r;
     }
+    recovered
 }
 
 #[cfg(test)]

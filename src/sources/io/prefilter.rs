@@ -115,7 +115,7 @@ impl Prefilter {
         };
         let mut resume = vec![0usize; searchers];
         let mut folded: Vec<u8> = Vec::new();
-        let mut starts: Vec<usize> = Vec::new();
+        let mut starts: Vec<(usize, usize)> = Vec::new();
         // Lines are emitted in order: the last start emitted, and how far (and to how
         // many newlines) the chunk is counted.
         let mut last: Option<usize> = None;
@@ -142,8 +142,11 @@ impl Prefilter {
                     };
                     let Some(pos) = found else { break };
                     let abs = at + pos;
-                    starts.push(memchr::memrchr(b'\n', &chunk[..abs]).map_or(0, |i| i + 1));
-                    at = memchr::memchr(b'\n', &chunk[abs..]).map_or(chunk.len(), |i| abs + i + 1);
+                    let line_end =
+                        memchr::memchr(b'\n', &chunk[abs..]).map_or(chunk.len(), |i| abs + i);
+                    let line_start = memchr::memrchr(b'\n', &chunk[..abs]).map_or(0, |i| i + 1);
+                    starts.push((line_start, line_end));
+                    at = line_end + 1;
                 }
                 *next = at;
             }
@@ -151,7 +154,7 @@ impl Prefilter {
             // last) is emitted once. Lines found by this window never start before
             // one emitted earlier unless they are that line.
             starts.sort_unstable();
-            for &s in &starts {
+            for &(s, e) in &starts {
                 if last.is_some_and(|l| s <= l) {
                     continue;
                 }
@@ -162,7 +165,6 @@ impl Prefilter {
                     lines += newlines(&chunk[counted..s]);
                     counted = s;
                 }
-                let e = memchr::memchr(b'\n', &chunk[s..]).map_or(chunk.len(), |i| s + i);
                 emit(s, e, lines + 1);
             }
             // The rest of the window, while it is in cache.

@@ -433,7 +433,8 @@ impl<'f> ProcmonCsv<'f> {
         let mut lines_before = 1u64; // the header line
         let mut bytes_before = 0u64;
         let mut tail = false;
-        let judge = |agg: &Aggregate, again: recovery::Reread<'_>| judge(agg, again, cols, progress);
+        let judge =
+            |agg: &Aggregate, again: recovery::Reread<'_>| judge(agg, again, cols, progress);
         let result = with_body(opened, |body| {
             let mapped = match &body {
                 Body::Mapped(data) => Some(*data),

@@ -118,6 +118,17 @@ pub fn keys(agg: &Aggregate) -> Vec<Key<'_>> {
     out
 }
 
+/// `raw` lower-cased into `out` as keys spell processes (`to_lowercase`), without an
+/// allocation for an ASCII name.
+fn lower_into(raw: &[u8], out: &mut String) {
+    out.clear();
+    if raw.is_ascii() {
+        out.extend(raw.iter().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&String::from_utf8_lossy(raw).to_lowercase());
+    }
+}
+
 /// The keys that recovered, owned, by path: what [`finish`] settles an aggregate
 /// with once the borrowed keys are gone.
 pub type Recovered = HashMap<String, Vec<(String, String, Access)>>;
@@ -274,10 +285,12 @@ fn judge(
     let index = index(keys);
     // The (process, operation) pairs some key has (a handful: no reservation for
     // one per key).
-    let mut pairs: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
-    for k in keys.iter() {
-        pairs.insert((k.process(), k.operation()));
-    }
+    let pairs: Vec<(&str, &str)> = keys
+        .iter()
+        .map(|k| (k.process(), k.operation()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let success = memchr::memmem::Finder::new(b"SUCCESS");
     let mut recovered = vec![false; keys.len()];
     let threads = rayon::current_num_threads().max(1);
@@ -348,6 +361,7 @@ fn judge(
                     .flat_map_iter(|(block, block_base)| {
                         let mut rec = LineParser::new(cols.delimiter);
                         let mut memo: HashMap<Vec<u8>, String> = HashMap::new();
+                        let mut process = String::new();
                         let mut hits = Vec::new();
                         let mut ranges = Vec::new();
                         pre.lines(block, &mut ranges);
@@ -360,15 +374,18 @@ fn judge(
                                 continue;
                             }
                             let field = |i| rec.field(i).unwrap_or_default();
-                            if codes::procmon_result(field(cols.result)) != Some(0) {
+                            let result = field(cols.result).trim_ascii();
+                            if result != b"SUCCESS" && codes::procmon_result(result) != Some(0) {
                                 continue;
                             }
                             // Process and operation first: they rule out most lines
                             // before the path is normalised.
-                            let process = String::from_utf8_lossy(field(cols.process).trim_ascii())
-                                .to_lowercase();
+                            lower_into(field(cols.process).trim_ascii(), &mut process);
                             let op = String::from_utf8_lossy(field(cols.operation).trim_ascii());
-                            if !pairs.contains(&(process.as_str(), op.as_ref())) {
+                            if pairs
+                                .binary_search(&(process.as_str(), op.as_ref()))
+                                .is_err()
+                            {
                                 continue;
                             }
                             // A busy path is spelt the same way line after line.
@@ -386,22 +403,30 @@ fn judge(
                                     k
                                 }
                             };
-                            if !index.has(&key, &process, &op) {
+                            // Only keys still open whose last failure is behind are
+                            // worth reading the Detail for.
+                            let position = block_base + ls as u64;
+                            let open = |&i: &usize| !recovered[i] && position > keys[i].last;
+                            if !index.range(&key, &process, &op).any(|i| open(&i)) {
                                 continue;
                             }
                             let detail = cols
                                 .detail
                                 .map(|d| String::from_utf8_lossy(field(d)).into_owned())
                                 .unwrap_or_default();
-                            hits.extend(recovers(
-                                &index,
-                                keys,
-                                &key,
-                                &process,
-                                &op,
-                                intent::access(&op, &detail),
-                                block_base + ls as u64,
-                            ));
+                            hits.extend(
+                                recovers(
+                                    &index,
+                                    keys,
+                                    &key,
+                                    &process,
+                                    &op,
+                                    intent::access(&op, &detail),
+                                    position,
+                                )
+                                .into_iter()
+                                .filter(open),
+                            );
                         }
                         hits
                     })

@@ -2,25 +2,49 @@
 //!
 //! A few literals are searched one by one with `memchr::memmem` (SIMD, about as fast
 //! as ripgrep on one literal) over windows small enough to stay in the L2 cache, so
-//! several literals cost little more than one pass over memory. Many literals go
-//! through one Aho-Corasick automaton instead. Literals wanted in any ASCII case are
-//! lower-cased once, and each window is lower-cased into a scratch buffer (in cache)
-//! before the same case-sensitive search: an automaton built case-insensitive cannot
-//! use its packed SIMD searcher and falls back to stopping at every occurrence of a
-//! start byte, which for path needles (`\\account`) is every path separator.
+//! several literals cost little more than one pass over memory. Up to 128 literals go
+//! through packed SIMD searchers (Teddy) of up to 64 literals each; more through one
+//! Aho-Corasick automaton. Literals wanted in any ASCII case are lower-cased once, and
+//! each window is lower-cased into a scratch buffer (in cache) before the same
+//! case-sensitive search: a searcher built case-insensitive cannot use the packed
+//! searcher and falls back to stopping at every occurrence of a start byte, which for
+//! path needles (`\\account`) is every path separator.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind, packed};
 use memchr::memmem::Finder;
 
 /// Window of one search round (fits in L2 next to the other finders' state).
 const WINDOW: usize = 256 * 1024;
 /// Up to this many literals are searched with separate finders.
 const MAX_FINDERS: usize = 6;
+/// Most literals of one packed searcher (Teddy's limit).
+const PACKED_GROUP: usize = 64;
+/// Up to this many literals are searched with packed searchers (one pass per group of
+/// [`PACKED_GROUP`]); past it one automaton pass costs less (measured: 2 groups beat
+/// the automaton by a third, 6 groups lose to it by half).
+const MAX_PACKED: usize = 2 * PACKED_GROUP;
+
+/// One search over a window.
+enum Searcher {
+    One(Finder<'static>),
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Searcher {
+    /// Start of the leftmost match in `hay`.
+    fn find(&self, hay: &[u8]) -> Option<usize> {
+        match self {
+            Searcher::One(f) => f.find(hay),
+            Searcher::Packed(p) => p.find(hay).map(|m| m.start()),
+            Searcher::Automaton(ac) => ac.find(hay).map(|m| m.start()),
+        }
+    }
+}
 
 /// A set of literals to find lines by.
 pub struct Prefilter {
-    finders: Vec<Finder<'static>>,
-    ac: Option<AhoCorasick>,
+    searchers: Vec<Searcher>,
     longest: usize,
     /// Windows are lower-cased before the search (the literals are).
     fold: bool,
@@ -32,7 +56,7 @@ impl Prefilter {
         Self::build(literals, false)
     }
 
-    /// A prefilter whose literals match in any ASCII case (one automaton).
+    /// A prefilter whose literals match in any ASCII case.
     pub fn caseless<S: AsRef<[u8]>>(literals: &[S]) -> Prefilter {
         Self::build(literals, true)
     }
@@ -49,21 +73,35 @@ impl Prefilter {
         lits.sort();
         lits.dedup();
         let longest = lits.iter().map(Vec::len).max().unwrap_or(0);
-        if lits.len() > MAX_FINDERS {
-            let ac = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(&lits)
-                .expect("literals form a valid automaton");
-            return Prefilter {
-                finders: Vec::new(),
-                ac: Some(ac),
-                longest,
-                fold: caseless,
-            };
-        }
+        let searchers = if lits.len() <= MAX_FINDERS {
+            lits.iter()
+                .map(|l| Searcher::One(Finder::new(l).into_owned()))
+                .collect()
+        } else {
+            // Groups of even size; no packed searcher on this CPU: the automaton.
+            let groups = lits.len().div_ceil(PACKED_GROUP);
+            let packed: Option<Vec<Searcher>> = (lits.len() <= MAX_PACKED)
+                .then(|| {
+                    lits.chunks(lits.len().div_ceil(groups))
+                        .map(|g| {
+                            packed::Builder::new()
+                                .extend(g)
+                                .build()
+                                .map(Searcher::Packed)
+                        })
+                        .collect()
+                })
+                .flatten();
+            packed.unwrap_or_else(|| {
+                let ac = AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(&lits)
+                    .expect("literals form a valid automaton");
+                vec![Searcher::Automaton(ac)]
+            })
+        };
         Prefilter {
-            finders: lits.iter().map(|l| Finder::new(l).into_owned()).collect(),
-            ac: None,
+            searchers,
             longest,
             fold: caseless,
         }
@@ -71,7 +109,7 @@ impl Prefilter {
 
     /// Whether this prefilter can never match.
     pub fn is_empty(&self) -> bool {
-        self.finders.is_empty() && self.ac.is_none()
+        self.searchers.is_empty()
     }
 
     /// Byte ranges (start, end without `\n`) of the lines of `chunk` that contain a
@@ -108,12 +146,7 @@ impl Prefilter {
         // Per searcher, where its next search may start: after a hit the rest of that
         // line is skipped (a line is wanted once), so a literal repeated along a very
         // long line costs one hit, not one per occurrence.
-        let searchers = if self.ac.is_some() {
-            1
-        } else {
-            self.finders.len()
-        };
-        let mut resume = vec![0usize; searchers];
+        let mut resume = vec![0usize; self.searchers.len()];
         let mut folded: Vec<u8> = Vec::new();
         let mut starts: Vec<(usize, usize)> = Vec::new();
         // Lines are emitted in order: the last start emitted, and how far (and to how
@@ -136,11 +169,9 @@ impl Prefilter {
                 let mut at = (*next).max(w);
                 while at < end {
                     let hay = &window[at - w..];
-                    let found = match &self.ac {
-                        Some(ac) => ac.find(hay).map(|m| m.start()),
-                        None => self.finders[s].find(hay),
+                    let Some(pos) = self.searchers[s].find(hay) else {
+                        break;
                     };
-                    let Some(pos) = found else { break };
                     let abs = at + pos;
                     let line_end =
                         memchr::memchr(b'\n', &chunk[abs..]).map_or(chunk.len(), |i| abs + i);
@@ -193,6 +224,31 @@ fn fold_into(src: &[u8], dst: &mut Vec<u8>) {
 mod tests {
     use super::*;
 
+    impl Prefilter {
+        /// The kind of each searcher.
+        fn kinds(&self) -> Vec<&'static str> {
+            self.searchers
+                .iter()
+                .map(|s| match s {
+                    Searcher::One(_) => "one",
+                    Searcher::Packed(_) => "packed",
+                    Searcher::Automaton(_) => "automaton",
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn the_searcher_kind_follows_the_literal_count() {
+        let lits = |n: usize| (0..n).map(|i| format!("lit{i:04}")).collect::<Vec<_>>();
+        assert_eq!(Prefilter::new(&lits(6)).kinds(), ["one"; 6]);
+        assert_eq!(Prefilter::new(&lits(7)).kinds(), ["packed"]);
+        assert_eq!(Prefilter::new(&lits(64)).kinds(), ["packed"]);
+        assert_eq!(Prefilter::new(&lits(65)).kinds(), ["packed"; 2]);
+        assert_eq!(Prefilter::new(&lits(128)).kinds(), ["packed"; 2]);
+        assert_eq!(Prefilter::caseless(&lits(129)).kinds(), ["automaton"]);
+    }
+
     fn found(p: &Prefilter, chunk: &[u8]) -> Vec<Vec<u8>> {
         let mut v = Vec::new();
         p.lines(chunk, &mut v);
@@ -207,7 +263,7 @@ mod tests {
             vec![b"AB CD AB".to_vec(), b"zCD".to_vec(), b"AB".to_vec()]
         );
         let many = Prefilter::new(&["a1", "a2", "a3", "a4", "a5", "a6", "a7", "CD"]);
-        assert!(many.ac.is_some());
+        assert_eq!(many.kinds(), ["packed"]);
         assert_eq!(
             found(&many, b"x\nAB CD AB\ny\nzCD\na7"),
             vec![b"AB CD AB".to_vec(), b"zCD".to_vec(), b"a7".to_vec()]
@@ -237,13 +293,13 @@ mod tests {
         let mut chunk = vec![b'.'; WINDOW - 4];
         chunk.extend_from_slice(b"\\AcCount\nx\n\\SECRETS\n\\Other\n");
         let few = Prefilter::caseless(&["\\account", "\\Secrets"]);
-        assert!(few.ac.is_none() && few.fold);
+        assert!(few.kinds().iter().all(|k| *k == "one") && few.fold);
         let many: Vec<String> = (0..10)
             .map(|i| format!("\\n{i}x"))
             .chain(["\\ACCOUNT".into(), "\\secrets".into()])
             .collect();
         let many = Prefilter::caseless(&many);
-        assert!(many.ac.is_some() && many.fold);
+        assert!(many.kinds() == ["packed"] && many.fold);
         for p in [few, many] {
             let lines = found(&p, &chunk);
             assert_eq!(lines.len(), 2);
@@ -323,8 +379,17 @@ mod tests {
             chunk.push(b'\n');
         }
         chunk.extend_from_slice(b"last Needle");
+        // Never-matching fillers take the sets to two packed groups and to the automaton.
+        let fillers: Vec<String> = (0..200).map(|i| format!("#{i}#")).collect();
+        let with = |n: usize| -> Vec<&str> {
+            lits.iter()
+                .copied()
+                .chain(fillers[..n].iter().map(String::as_str))
+                .collect()
+        };
+        let (two_groups, automaton) = (with(100), with(200));
         for caseless in [false, true] {
-            for set in [&lits[..2], &lits[..]] {
+            for set in [&lits[..2], &lits[..], &two_groups[..], &automaton[..]] {
                 let p = if caseless {
                     Prefilter::caseless(set)
                 } else {

@@ -23,7 +23,8 @@ use rayon::prelude::*;
 
 use super::csv::FileScan;
 use super::pml_event::{
-    Ctx, describe, hosts_and_ports, name_from_process_start, raw_event, u32_at, u64_at, utf16,
+    Ctx, describe, hosts_and_ports, name_from_process_start, operation, raw_event, subclass,
+    u16_at, u32_at, u64_at, utf16,
 };
 use super::pml_names as names;
 use super::recovery;
@@ -40,6 +41,10 @@ use crate::timefmt;
 const HEADER: usize = 0x3A8;
 /// Events per parallel chunk.
 const CHUNK_EVENTS: usize = 32 * 1024;
+
+/// Distinct paths whose key a chunk of the recovery pass remembers (then it starts
+/// afresh).
+const MEMO: usize = 4096;
 
 /// The header fields culprit uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -396,10 +401,11 @@ pub fn scan(
     if let Some(first) = keys.iter().map(|k| k.last).min() {
         let index = recovery::index(&keys);
         let wanted: HashSet<&str> = keys.iter().map(|k| k.process()).collect();
-        let relevant: HashSet<u32> = procs
+        // Processes some key is of, by index, with their lower-case names.
+        let relevant: HashMap<u32, String> = procs
             .iter()
-            .filter(|(_, p)| wanted.contains(p.name.to_lowercase().as_str()))
-            .map(|(&i, _)| i)
+            .map(|(&i, p)| (i, p.name.to_lowercase()))
+            .filter(|(_, name)| wanted.contains(name.as_str()))
             .collect();
         let ops: HashSet<&str> = keys.iter().map(|k| k.operation()).collect();
         let found: Vec<usize> = (first as usize + 1..count)
@@ -408,19 +414,49 @@ pub fn scan(
             .into_par_iter()
             .flat_map_iter(|start| {
                 let mut hits = Vec::new();
+                // A busy path is spelt the same way event after event.
+                let mut memo: HashMap<String, String> = HashMap::new();
+                let mut op_memo: HashMap<(u32, u16, u8, u16), bool> = HashMap::new();
                 for i in start..(start + CHUNK_EVENTS).min(count) {
                     let Some(r) = offsets.get(b, i).and_then(|o| raw_event(b, o, h.ptr)) else {
                         continue;
                     };
-                    if r.result != 0 || !relevant.contains(&r.process) {
+                    if r.result != 0 {
+                        continue;
+                    }
+                    let Some(process) = relevant.get(&r.process) else {
+                        continue;
+                    };
+                    // The operation rules most events out before their path is decoded
+                    // (an operation's name depends on these alone).
+                    let code = (
+                        r.class,
+                        r.op,
+                        subclass(&r),
+                        u16_at(r.details, 0).unwrap_or(0) & 4,
+                    );
+                    let wanted_op = *op_memo
+                        .entry(code)
+                        .or_insert_with(|| ops.contains(operation(&r, &ctx).as_str()));
+                    if !wanted_op {
                         continue;
                     }
                     let (op, path, detail) = describe(&r, &ctx);
-                    if !ops.contains(op.as_str()) {
+                    let key = match memo.get(&path) {
+                        Some(k) => k.clone(),
+                        None => {
+                            let k = pathnorm::key(&pathnorm::normalize(&path));
+                            if memo.len() >= MEMO {
+                                memo.clear();
+                            }
+                            memo.insert(path, k.clone());
+                            k
+                        }
+                    };
+                    // The Detail's access is decoded only for a line some key is of.
+                    if !index.has(&key, process, &op) {
                         continue;
                     }
-                    let key = pathnorm::key(&pathnorm::normalize(&path));
-                    let process = proc_of(r.process).name.to_lowercase();
                     hits.extend(recovery::recovers(
                         &index,
                         &keys,

@@ -19,13 +19,16 @@ pub(crate) fn u64_at(b: &[u8], o: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(o..o + 8)?.try_into().ok()?))
 }
 
+/// UTF-16LE text up to its first NUL, unpaired surrogates replaced (as
+/// `String::from_utf16_lossy`), decoded straight into the string.
 pub(crate) fn utf16(b: &[u8]) -> String {
-    let units: Vec<u16> = b
+    let units = b
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .take_while(|&u| u != 0)
-        .collect();
-    String::from_utf16_lossy(&units)
+        .take_while(|&u| u != 0);
+    let mut out = String::with_capacity(b.len() / 2);
+    out.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)));
+    out
 }
 
 /// One event's fixed part and where its detail structures are.
@@ -259,12 +262,33 @@ pub(crate) fn describe(r: &Raw<'_>, ctx: &Ctx) -> (String, String, String) {
         }
         _ => (String::new(), String::new(), 0),
     };
-    let op = match (ctx.version, r.class, r.op, sub) {
+    debug_assert_eq!(sub, subclass(r));
+    debug_assert!(protocol.is_empty() || r.class == names::CLASS_NETWORK);
+    (operation(r, ctx), path, detail)
+}
+
+/// The sub-operation byte of file-system and IPC events (0 for other classes).
+pub(crate) fn subclass(r: &Raw<'_>) -> u8 {
+    match r.class {
+        names::CLASS_FILE_SYSTEM | names::CLASS_IPC => r.details.first().copied().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// The operation name of an event, as [`describe`] gives it, without decoding its
+/// path or detail (what the recovery pass rules most events out by).
+pub(crate) fn operation(r: &Raw<'_>, ctx: &Ctx) -> String {
+    let protocol = match r.class {
+        names::CLASS_NETWORK if u16_at(r.details, 0).unwrap_or(0) & 4 != 0 => "TCP ",
+        names::CLASS_NETWORK => "UDP ",
+        _ => "",
+    };
+    let op = match (ctx.version, r.class, r.op, subclass(r)) {
         // Procmon 2.x (PML version 7) printed FileAllocationInformation this way.
         (7, names::CLASS_FILE_SYSTEM, 26, 0x13) => "SetAllInformationFile".to_string(),
-        _ => names::operation(r.class, r.op, sub),
+        (_, class, op, sub) => names::operation(class, op, sub),
     };
-    (format!("{protocol}{op}"), path, detail)
+    format!("{protocol}{op}")
 }
 
 /// The image name in a `Process Start` event's command line (for captures whose

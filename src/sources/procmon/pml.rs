@@ -461,7 +461,7 @@ pub fn scan(
                         &index,
                         &keys,
                         &key,
-                        &process,
+                        process,
                         &op,
                         crate::intent::access(&op, &detail),
                         i as u64,

@@ -2,13 +2,14 @@
 //! quoted or Excel-re-saved, comma, semicolon or TAB separated, gzipped or not).
 //!
 //! Two passes, both line-parallel:
-//! 1. a literal prefilter (Aho-Corasick over the Result words and hex forms of the
-//!    selected statuses) finds candidate lines; only those are parsed (csv crate,
-//!    `ByteRecord`) and matched on the Result *field* and the Process Name *field*;
+//! 1. a literal prefilter (the Result words and hex forms of the selected statuses,
+//!    [`Prefilter`]) finds candidate lines and counts newlines as it goes; only those
+//!    lines are parsed ([`super::record`]) and matched on the Result *field* and the
+//!    Process Name *field*;
 //! 2. if anything matched, a second prefilter over the distinctive ends of the
 //!    matched paths (any ASCII case) finds the later records of the same process, path
 //!    and operation, to tell recovered denials (a later SUCCESS) from unrecovered ones
-//!    ([`super::recovery`]).
+//!    ([`super::recovery`]); a mapped file is read again through the same mapping.
 
 use std::borrow::Cow;
 use std::io::Read;

@@ -236,6 +236,21 @@ fn a_success_spelled_differently_still_recovers() {
         format!(
             "\"4\",\"mstsc.exe\",\"1\",\"CreateFile\",\"C:\\Users\\A\\other.rdp\",\"SUCCESS\",\"{w}\""
         ),
+        // A non-ASCII letter in the last component, spelt in another case (an ASCII
+        // case fold of the file cannot meet the key's lower case there).
+        format!(
+            "\"5\",\"mstsc.exe\",\"1\",\"CreateFile\",\"C:\\Users\\Jürgen\\Übersicht.rdp\",\"ACCESS DENIED\",\"{w}\""
+        ),
+        format!(
+            "\"6\",\"mstsc.exe\",\"1\",\"CreateFile\",\"c:\\users\\JÜRGEN\\übersicht.rdp\",\"SUCCESS\",\"{w}\""
+        ),
+        format!(
+            "\"7\",\"mstsc.exe\",\"1\",\"CreateFile\",\"C:\\Д\\Отчёт\",\"ACCESS DENIED\",\"{w}\""
+        ),
+        format!("\"8\",\"mstsc.exe\",\"1\",\"CreateFile\",\"C:\\д\\ОТЧЁТ\",\"SUCCESS\",\"{w}\""),
+        // A registry value name with a quote (written `""` in the file).
+        "\"9\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKCU\\Software\\A\\say \"\"hi\"\"\",\"ACCESS DENIED\",\"\"".to_string(),
+        "\"10\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKCU\\Software\\A\\SAY \"\"HI\"\"\",\"SUCCESS\",\"\"".to_string(),
     ];
     std::fs::write(&p, format!("{h}\r\n{}\r\n", rows.join("\r\n"))).unwrap();
     compare(&p);

@@ -52,8 +52,9 @@ pub struct Key<'a> {
     pub access: Access,
     /// Byte offset (decoded input) of the last failure.
     pub last: u64,
-    /// Where [`Key::needle`] starts in `path` (`u32::MAX`: no needle).
+    /// Where [`Key::needle`] starts in `path` (`u32::MAX`: no needle) and its length.
     needle_at: u32,
+    needle_len: u32,
     pub recovered: bool,
 }
 
@@ -66,9 +67,13 @@ impl<'a> Key<'a> {
         access: Access,
         last: u64,
     ) -> Self {
-        let needle_at = tail(path)
-            .and_then(|t| u32::try_from(path.len() - t.len()).ok())
-            .unwrap_or(u32::MAX);
+        // `tail` returns a slice of `path`: its offset is where it starts.
+        let (needle_at, needle_len) = tail(path)
+            .and_then(|t| {
+                let at = t.as_ptr() as usize - path.as_ptr() as usize;
+                Some((u32::try_from(at).ok()?, u32::try_from(t.len()).ok()?))
+            })
+            .unwrap_or((u32::MAX, 0));
         Key {
             path,
             process,
@@ -76,6 +81,7 @@ impl<'a> Key<'a> {
             access,
             last,
             needle_at,
+            needle_len,
             recovered: false,
         }
     }
@@ -90,11 +96,12 @@ impl<'a> Key<'a> {
     }
 
     /// What the pass searches for, in any ASCII case: the distinctive end of the path
-    /// (its last components), so that a success spelled differently (case, `\\??\\`
-    /// prefix) is still found, and shared prefixes (`C:\\Windows\\`) do not make
-    /// every line a candidate. `None`: not searchable, stays unrecovered.
+    /// (its last components, [`tail`]), so that a success spelled differently (case,
+    /// `\\??\\` prefix) is still found, and shared prefixes (`C:\\Windows\\`) do not
+    /// make every line a candidate. `None`: not searchable, stays unrecovered.
     pub fn needle(&self) -> Option<&'a str> {
-        (self.needle_at != u32::MAX).then(|| &self.path[self.needle_at as usize..])
+        let at = self.needle_at as usize;
+        (self.needle_at != u32::MAX).then(|| &self.path[at..at + self.needle_len as usize])
     }
 
     fn id(&self) -> (&'a str, &'a str, &'a str) {
@@ -148,8 +155,12 @@ pub fn recovered(keys: &[Key<'_>]) -> Recovered {
 
 /// The distinctive end of a path key to search lines by: its last component with the
 /// separator before it, plus more components while that is shorter than
-/// [`MIN_NEEDLE`]. `None` when the key is too short or holds a quote (escaped in
-/// the file, so not searchable as is): such a key stays unrecovered.
+/// [`MIN_NEEDLE`]. A needle holds only bytes every spelling of the key shares up to
+/// ASCII case ([`shared`]): where the end holds others (a quote, escaped `""` in the
+/// file; a non-ASCII letter, which the file may spell in another case: `Ü` for the
+/// key's `ü`), the needle is the longest run of shared bytes in it, or, shorter than
+/// 3, in the whole key. `None` only for a key without 3 such bytes in a row: it stays
+/// unrecovered.
 pub fn tail(key: &str) -> Option<&str> {
     let mut start = key.len();
     while let Some(i) = key[..start].rfind(['\\', '/']) {
@@ -161,17 +172,38 @@ pub fn tail(key: &str) -> Option<&str> {
     if key.len() - start < MIN_NEEDLE {
         start = 0;
     }
-    let mut needle = &key[start..];
-    // The end of a long component is as distinctive as all of it, and a short needle
-    // keeps the automaton and the search windows small (a 4 MB path stays cheap).
-    if needle.len() > MAX_NEEDLE {
-        let mut cut = needle.len() - MAX_NEEDLE;
-        while !needle.is_char_boundary(cut) {
-            cut += 1;
-        }
-        needle = &needle[cut..];
+    let mut needle = longest_shared_run(&key[start..]);
+    if needle.len() < 3 {
+        needle = longest_shared_run(key);
     }
-    (needle.len() >= 3 && !needle.contains('"')).then_some(needle)
+    // The end of a long run is as distinctive as all of it, and a short needle keeps
+    // the automaton and the search windows small (a 4 MB path stays cheap). Shared
+    // bytes are ASCII: any cut is a character boundary.
+    needle = &needle[needle.len().saturating_sub(MAX_NEEDLE)..];
+    (needle.len() >= 3).then_some(needle)
+}
+
+/// Whether a key's byte is spelt the same, up to ASCII case, in every line whose path
+/// has that key: ASCII other than a quote.
+fn shared(b: u8) -> bool {
+    b.is_ascii() && b != b'"'
+}
+
+/// The longest run of [`shared`] bytes of `s` (the last of equally long ones: the end
+/// of a path is its most distinctive part).
+fn longest_shared_run(s: &str) -> &str {
+    let b = s.as_bytes();
+    let (mut best, mut run_start) = (0..0, 0);
+    for i in 0..=b.len() {
+        if i < b.len() && shared(b[i]) {
+            continue;
+        }
+        if i - run_start >= best.len() {
+            best = run_start..i;
+        }
+        run_start = i + 1;
+    }
+    &s[best]
 }
 
 /// Longest search needle.
@@ -463,7 +495,15 @@ mod tests {
         assert_eq!(tail("c:\\ab"), Some("c:\\ab"));
         assert_eq!(tail("ab"), None);
         assert_eq!(tail("c:\\a\"b\\file.txt"), Some("\\file.txt"));
-        assert_eq!(tail("c:\\a\"b.txt"), None);
+        // A quote or a non-ASCII letter is not searched for: the longest run without.
+        assert_eq!(tail("c:\\a\"b.txt"), Some("b.txt"));
+        assert_eq!(
+            tail("c:\\users\\jürgen\\übersicht.rdp"),
+            Some("bersicht.rdp")
+        );
+        assert_eq!(tail("c:\\документы\\отчёт.docx"), Some(".docx"));
+        assert_eq!(tail("c:\\документы\\отчёт"), Some("c:\\"));
+        assert_eq!(tail("\"ü\""), None);
         let long = format!("c:\\{}", "a".repeat(1000));
         assert_eq!(tail(&long).map(|t| t.len()), Some(MAX_NEEDLE));
     }

@@ -160,7 +160,8 @@ pub fn recovered(keys: &[Key<'_>]) -> Recovered {
 /// file; a non-ASCII letter, which the file may spell in another case: `Ü` for the
 /// key's `ü`), the needle is the longest run of shared bytes in it, or, shorter than
 /// 3, in the whole key. `None` only for a key without 3 such bytes in a row: it stays
-/// unrecovered.
+/// unrecovered. Separators are searched as `\\`: Procmon writes no other, so a `C:/`
+/// spelling (which [`pathnorm`] merges with `C:\\`) is not looked for.
 pub fn tail(key: &str) -> Option<&str> {
     let mut start = key.len();
     while let Some(i) = key[..start].rfind(['\\', '/']) {

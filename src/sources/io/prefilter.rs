@@ -130,7 +130,8 @@ impl Prefilter {
 
     /// The search behind [`Prefilter::lines`] and [`Prefilter::numbered_lines`]:
     /// `emit(start, end, line_no)` for each line with a literal, in order (`line_no`
-    /// is 0 unless `count`); returns the newlines of `chunk` (0 unless `count`).
+    /// means something only with `count`); returns the newlines of `chunk` (0 unless
+    /// `count`).
     fn search(&self, chunk: &[u8], count: bool, mut emit: impl FnMut(usize, usize, u64)) -> u64 {
         let newlines = |b: &[u8]| {
             if count {

@@ -13,6 +13,11 @@
 
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
+/// Most fields read of one record (a power of two, as the field table grows by
+/// doubling). Procmon writes at most a few dozen columns; a hostile line of 16 MiB of
+/// delimiters would otherwise hold a table of eight million field ends.
+pub const MAX_FIELDS: usize = 4096;
+
 /// A reusable single-line record parser.
 pub struct LineParser {
     rdr: Reader,
@@ -80,6 +85,9 @@ impl LineParser {
             nout += field.len();
             self.ends[n] = nout;
             n += 1;
+            if n == MAX_FIELDS {
+                return Some(n);
+            }
             match next {
                 None => return Some(n),
                 // A delimiter ending the line leaves one empty field after it.
@@ -110,6 +118,8 @@ impl LineParser {
             match res {
                 ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                // Fields past the cap are not read (nor kept).
+                ReadRecordResult::OutputEndsFull if self.ends.len() >= MAX_FIELDS => break,
                 ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
                 ReadRecordResult::Record if input.is_empty() => break,
                 ReadRecordResult::Record | ReadRecordResult::End => return None,
@@ -198,6 +208,33 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
+    }
+
+    #[test]
+    fn fields_past_the_cap_are_not_read_on_either_road() {
+        for (line, road) in [
+            ("f,".repeat(3 * MAX_FIELDS), "fast"),
+            ("\"f\"\"\",".repeat(3 * MAX_FIELDS), "dfa"),
+        ] {
+            let mut p = LineParser::new(b',');
+            assert_eq!(p.parse(line.as_bytes()), Some(MAX_FIELDS), "{road}");
+            assert_eq!(p.ends.len(), MAX_FIELDS, "{road}: the table stops growing");
+            let first = if road == "fast" {
+                &b"f"[..]
+            } else {
+                &b"f\""[..]
+            };
+            assert_eq!(p.field(0), Some(first));
+            assert_eq!(p.field(MAX_FIELDS - 1), Some(first));
+            assert_eq!(p.field(MAX_FIELDS), None);
+        }
+        // Exactly the cap, and one under it with a trailing delimiter, are whole.
+        let mut p = LineParser::new(b',');
+        let exact = vec!["x"; MAX_FIELDS].join(",");
+        assert_eq!(p.parse(exact.as_bytes()), Some(MAX_FIELDS));
+        let trailing = format!("{},", vec!["x"; MAX_FIELDS - 1].join(","));
+        assert_eq!(p.parse(trailing.as_bytes()), Some(MAX_FIELDS));
+        assert_eq!(p.field(MAX_FIELDS - 1), Some(&b""[..]));
     }
 
     proptest::proptest! {

@@ -33,7 +33,6 @@ use crate::codes::{self, Code};
 use crate::error::SourceError;
 use crate::filter::Filter;
 use crate::model::{Event, ProcessExit, exit_status};
-use crate::pathnorm;
 use crate::progress::Progress;
 use crate::timefmt;
 
@@ -41,10 +40,6 @@ use crate::timefmt;
 const HEADER: usize = 0x3A8;
 /// Events per parallel chunk.
 const CHUNK_EVENTS: usize = 32 * 1024;
-
-/// Distinct paths whose key a chunk of the recovery pass remembers (then it starts
-/// afresh).
-const MEMO: usize = 4096;
 
 /// The header fields culprit uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -414,8 +409,7 @@ pub fn scan(
             .into_par_iter()
             .flat_map_iter(|start| {
                 let mut hits = Vec::new();
-                // A busy path is spelt the same way event after event.
-                let mut memo: HashMap<String, String> = HashMap::new();
+                let mut memo = recovery::KeyMemo::default();
                 let mut op_memo: HashMap<(u32, u16, u8, u16), bool> = HashMap::new();
                 for i in start..(start + CHUNK_EVENTS).min(count) {
                     let Some(r) = offsets.get(b, i).and_then(|o| raw_event(b, o, h.ptr)) else {
@@ -442,17 +436,7 @@ pub fn scan(
                         continue;
                     }
                     let (op, path, detail) = describe(&r, &ctx);
-                    let key = match memo.get(&path) {
-                        Some(k) => k.clone(),
-                        None => {
-                            let k = pathnorm::key(&pathnorm::normalize(&path));
-                            if memo.len() >= MEMO {
-                                memo.clear();
-                            }
-                            memo.insert(path, k.clone());
-                            k
-                        }
-                    };
+                    let key = memo.key(path.as_bytes());
                     // The Detail's access is decoded only for a line some key is of.
                     if !index.has(&key, process, &op) {
                         continue;

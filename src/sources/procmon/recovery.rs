@@ -13,6 +13,7 @@
 //! instead. Keys are borrowed from the aggregate and found by binary search.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use rayon::prelude::*;
 
@@ -35,8 +36,29 @@ const FEW_KEYS: usize = 4096;
 /// line is a candidate.
 const MAX_NEEDLES: usize = 16_384;
 
-/// Distinct raw paths whose key a block's search remembers (then it starts afresh).
+/// Distinct raw paths whose key a [`KeyMemo`] remembers (then it starts afresh).
 const MEMO: usize = 4096;
+
+/// Path keys by raw spelling, for a pass that meets a busy path spelt the same way
+/// record after record (normalising it each time would cost more than the rest of
+/// the record). Bounded: past [`MEMO`] spellings it starts afresh.
+#[derive(Default)]
+pub struct KeyMemo(HashMap<Vec<u8>, String>);
+
+impl KeyMemo {
+    /// The key of the path spelt `raw` (`pathnorm::key` of its normal form).
+    pub fn key(&mut self, raw: &[u8]) -> String {
+        if let Some(k) = self.0.get(raw) {
+            return k.clone();
+        }
+        let k = pathnorm::key(&pathnorm::normalize(&String::from_utf8_lossy(raw)));
+        if self.0.len() >= MEMO {
+            self.0.clear();
+        }
+        self.0.insert(raw.to_vec(), k.clone());
+        k
+    }
+}
 
 /// Block size of the recovery pass: small, so keys drop out soon after their last failure.
 const BLOCK: usize = 1 << 20;
@@ -67,12 +89,8 @@ impl<'a> Key<'a> {
         access: Access,
         last: u64,
     ) -> Self {
-        // `tail` returns a slice of `path`: its offset is where it starts.
-        let (needle_at, needle_len) = tail(path)
-            .and_then(|t| {
-                let at = t.as_ptr() as usize - path.as_ptr() as usize;
-                Some((u32::try_from(at).ok()?, u32::try_from(t.len()).ok()?))
-            })
+        let (needle_at, needle_len) = tail_range(path)
+            .and_then(|r| Some((u32::try_from(r.start).ok()?, u32::try_from(r.len()).ok()?)))
             .unwrap_or((u32::MAX, 0));
         Key {
             path,
@@ -101,7 +119,13 @@ impl<'a> Key<'a> {
     /// make every line a candidate. `None`: not searchable, stays unrecovered.
     pub fn needle(&self) -> Option<&'a str> {
         let at = self.needle_at as usize;
-        (self.needle_at != u32::MAX).then(|| &self.path[at..at + self.needle_len as usize])
+        self.searchable()
+            .then(|| &self.path[at..at + self.needle_len as usize])
+    }
+
+    /// Whether the key has a needle (one without stays unrecovered).
+    fn searchable(&self) -> bool {
+        self.needle_at != u32::MAX
     }
 
     fn id(&self) -> (&'a str, &'a str, &'a str) {
@@ -163,6 +187,11 @@ pub fn recovered(keys: &[Key<'_>]) -> Recovered {
 /// unrecovered. Separators are searched as `\\`: Procmon writes no other, so a `C:/`
 /// spelling (which [`pathnorm`] merges with `C:\\`) is not looked for.
 pub fn tail(key: &str) -> Option<&str> {
+    tail_range(key).map(|r| &key[r])
+}
+
+/// Where [`tail`]'s needle lies in `key`.
+fn tail_range(key: &str) -> Option<Range<usize>> {
     let mut start = key.len();
     while let Some(i) = key[..start].rfind(['\\', '/']) {
         start = i;
@@ -173,14 +202,14 @@ pub fn tail(key: &str) -> Option<&str> {
     if key.len() - start < MIN_NEEDLE {
         start = 0;
     }
-    let mut needle = longest_shared_run(&key[start..]);
+    let mut needle = longest_shared_run(key, start);
     if needle.len() < 3 {
-        needle = longest_shared_run(key);
+        needle = longest_shared_run(key, 0);
     }
     // The end of a long run is as distinctive as all of it, and a short needle keeps
     // the automaton and the search windows small (a 4 MB path stays cheap). Shared
     // bytes are ASCII: any cut is a character boundary.
-    needle = &needle[needle.len().saturating_sub(MAX_NEEDLE)..];
+    needle.start = needle.start.max(needle.end.saturating_sub(MAX_NEEDLE));
     (needle.len() >= 3).then_some(needle)
 }
 
@@ -190,12 +219,12 @@ fn shared(b: u8) -> bool {
     b.is_ascii() && b != b'"'
 }
 
-/// The longest run of [`shared`] bytes of `s` (the last of equally long ones: the end
-/// of a path is its most distinctive part).
-fn longest_shared_run(s: &str) -> &str {
+/// The longest run of [`shared`] bytes of `s` from `from` on (the last of equally
+/// long ones: the end of a path is its most distinctive part).
+fn longest_shared_run(s: &str, from: usize) -> Range<usize> {
     let b = s.as_bytes();
-    let (mut best, mut run_start) = (0..0, 0);
-    for i in 0..=b.len() {
+    let (mut best, mut run_start) = (from..from, from);
+    for i in from..=b.len() {
         if i < b.len() && shared(b[i]) {
             continue;
         }
@@ -204,7 +233,7 @@ fn longest_shared_run(s: &str) -> &str {
         }
         run_start = i + 1;
     }
-    &s[best]
+    best
 }
 
 /// Longest search needle.
@@ -222,7 +251,7 @@ pub struct Index<'a, 'k> {
 
 impl Index<'_, '_> {
     /// The range of keys of (path, process, operation): one per refused access.
-    pub fn range(&self, path: &str, process: &str, operation: &str) -> std::ops::Range<usize> {
+    pub fn range(&self, path: &str, process: &str, operation: &str) -> Range<usize> {
         let want = (path, process, operation);
         let start = self.keys.partition_point(|k| k.id() < want);
         let end = start + self.keys[start..].partition_point(|k| k.id() == want);
@@ -282,8 +311,7 @@ pub enum Reread<'a> {
 /// Runs the recovery pass over the input. A failure to re-read leaves every key
 /// unrecovered.
 pub fn resolve(again: Reread<'_>, cols: &Columns, keys: &mut [Key<'_>], progress: &dyn Progress) {
-    let searchable = |k: &Key<'_>| k.needle_at != u32::MAX;
-    let Some(first) = keys.iter().filter(|k| searchable(k)).map(|k| k.last).min() else {
+    let Some(first) = keys.iter().filter(|k| k.searchable()).map(|k| k.last).min() else {
         return;
     };
     let recovered = match again {
@@ -314,7 +342,6 @@ fn judge(
     keys: &[Key<'_>],
     progress: &dyn Progress,
 ) -> Vec<bool> {
-    let searchable = |k: &Key<'_>| k.needle_at != u32::MAX;
     let index = index(keys);
     // The (process, operation) pairs some key has (a handful: no reservation for
     // one per key).
@@ -350,7 +377,7 @@ fn judge(
             let total: u64 = blocks.iter().map(|b| b.len() as u64).sum();
             let end = base + total;
             let open: Vec<usize> = (0..keys.len())
-                .filter(|&i| !recovered[i] && searchable(&keys[i]))
+                .filter(|&i| !recovered[i] && keys[i].searchable())
                 .collect();
             let few = open.len() <= FEW_KEYS;
             let want: Vec<usize> = if few {
@@ -393,7 +420,7 @@ fn judge(
                     .zip(bases)
                     .flat_map_iter(|(block, block_base)| {
                         let mut rec = LineParser::new(cols.delimiter);
-                        let mut memo: HashMap<Vec<u8>, String> = HashMap::new();
+                        let mut memo = KeyMemo::default();
                         let mut process = String::new();
                         let mut hits = Vec::new();
                         let mut ranges = Vec::new();
@@ -421,21 +448,7 @@ fn judge(
                             {
                                 continue;
                             }
-                            // A busy path is spelt the same way line after line.
-                            let raw = field(cols.path);
-                            let key = match memo.get(raw) {
-                                Some(k) => k.clone(),
-                                None => {
-                                    let k = pathnorm::key(&pathnorm::normalize(
-                                        &String::from_utf8_lossy(raw),
-                                    ));
-                                    if memo.len() >= MEMO {
-                                        memo.clear();
-                                    }
-                                    memo.insert(raw.to_vec(), k.clone());
-                                    k
-                                }
-                            };
+                            let key = memo.key(field(cols.path));
                             // Only keys still open whose last failure is behind are
                             // worth reading the Detail for.
                             let position = block_base + ls as u64;
@@ -467,7 +480,7 @@ fn judge(
                 found.into_iter().for_each(|i| recovered[i] = true);
             }
             base = end;
-            (0..keys.len()).any(|i| !recovered[i] && searchable(&keys[i]))
+            (0..keys.len()).any(|i| !recovered[i] && keys[i].searchable())
         });
         // What an early stop left unread still counts as done for the progress bar.
         if let Ok(n) = reported {

@@ -149,7 +149,8 @@ impl Prefilter {
         // long line costs one hit, not one per occurrence.
         let mut resume = vec![0usize; self.searchers.len()];
         let mut folded: Vec<u8> = Vec::new();
-        let mut starts: Vec<(usize, usize)> = Vec::new();
+        // Lines (start, end) this window's searchers hit.
+        let mut found: Vec<(usize, usize)> = Vec::new();
         // Lines are emitted in order: the last start emitted, and how far (and to how
         // many newlines) the chunk is counted.
         let mut last: Option<usize> = None;
@@ -165,19 +166,19 @@ impl Prefilter {
             } else {
                 &chunk[w..end]
             };
-            starts.clear();
-            for (s, next) in resume.iter_mut().enumerate() {
+            found.clear();
+            for (searcher, next) in self.searchers.iter().zip(resume.iter_mut()) {
                 let mut at = (*next).max(w);
                 while at < end {
                     let hay = &window[at - w..];
-                    let Some(pos) = self.searchers[s].find(hay) else {
+                    let Some(pos) = searcher.find(hay) else {
                         break;
                     };
                     let abs = at + pos;
                     let line_end =
                         memchr::memchr(b'\n', &chunk[abs..]).map_or(chunk.len(), |i| abs + i);
                     let line_start = memchr::memrchr(b'\n', &chunk[..abs]).map_or(0, |i| i + 1);
-                    starts.push((line_start, line_end));
+                    found.push((line_start, line_end));
                     at = line_end + 1;
                 }
                 *next = at;
@@ -185,8 +186,8 @@ impl Prefilter {
             // A line found again (by another literal, or by this window after the
             // last) is emitted once. Lines found by this window never start before
             // one emitted earlier unless they are that line.
-            starts.sort_unstable();
-            for &(s, e) in &starts {
+            found.sort_unstable();
+            for &(s, e) in &found {
                 if last.is_some_and(|l| s <= l) {
                     continue;
                 }

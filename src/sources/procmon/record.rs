@@ -78,12 +78,9 @@ impl LineParser {
                     Some(_) => return None,
                 }
             };
-            if n == self.ends.len() {
-                self.ends.resize(self.ends.len() * 2, 0);
-            }
             self.out[nout..nout + field.len()].copy_from_slice(field);
             nout += field.len();
-            self.ends[n] = nout;
+            self.set_end(n, nout);
             n += 1;
             if n == MAX_FIELDS {
                 return Some(n);
@@ -92,15 +89,20 @@ impl LineParser {
                 None => return Some(n),
                 // A delimiter ending the line leaves one empty field after it.
                 Some(p) if p == line.len() => {
-                    if n == self.ends.len() {
-                        self.ends.resize(self.ends.len() * 2, 0);
-                    }
-                    self.ends[n] = nout;
+                    self.set_end(n, nout);
                     return Some(n + 1);
                 }
                 Some(p) => pos = p,
             }
         }
+    }
+
+    /// Records that field `n` ends at `end` in `out`, growing the table by doubling.
+    fn set_end(&mut self, n: usize, end: usize) {
+        if n == self.ends.len() {
+            self.ends.resize(self.ends.len() * 2, 0);
+        }
+        self.ends[n] = end;
     }
 
     /// The DFA road: any line, as the csv crate reads it.

@@ -23,8 +23,8 @@ use rayon::prelude::*;
 
 use super::csv::FileScan;
 use super::pml_event::{
-    Ctx, describe, hosts_and_ports, name_from_process_start, operation, raw_event, subclass,
-    u16_at, u32_at, u64_at, utf16,
+    Ctx, describe, detail as event_detail, hosts_and_ports, name_from_process_start, operation,
+    path as event_path, raw_event, subclass, u16_at, u32_at, u64_at, utf16,
 };
 use super::pml_names as names;
 use super::recovery;
@@ -409,8 +409,9 @@ pub fn scan(
             .into_par_iter()
             .flat_map_iter(|start| {
                 let mut hits = Vec::new();
+                let mut found: HashSet<usize> = HashSet::new();
                 let mut memo = recovery::KeyMemo::default();
-                let mut op_memo: HashMap<(u32, u16, u8, u16), bool> = HashMap::new();
+                let mut op_memo: HashMap<(u32, u16, u8, u16), Option<String>> = HashMap::new();
                 for i in start..(start + CHUNK_EVENTS).min(count) {
                     let Some(r) = offsets.get(b, i).and_then(|o| raw_event(b, o, h.ptr)) else {
                         continue;
@@ -429,27 +430,39 @@ pub fn scan(
                         subclass(&r),
                         u16_at(r.details, 0).unwrap_or(0) & 4,
                     );
-                    let wanted_op = *op_memo
+                    let Some(op) = op_memo
                         .entry(code)
-                        .or_insert_with(|| ops.contains(operation(&r, &ctx).as_str()));
-                    if !wanted_op {
+                        .or_insert_with(|| {
+                            let op = operation(&r, &ctx);
+                            ops.contains(op.as_str()).then_some(op)
+                        })
+                        .as_deref()
+                    else {
                         continue;
-                    }
-                    let (op, path, detail) = describe(&r, &ctx);
+                    };
+                    let (path, after) = event_path(&r, &ctx);
                     let key = memo.key(path.as_bytes());
-                    // The Detail's access is decoded only for a line some key is of.
-                    if !index.has(&key, process, &op) {
+                    // The Detail's access is decoded only for an event some key is of
+                    // whose last failure is behind and that this walk has not yet
+                    // found recovered (a busy path repeats the same success).
+                    let open = |k: &usize| i as u64 > keys[*k].last && !found.contains(k);
+                    if !index.range(key, process, op).any(|k| open(&k)) {
                         continue;
                     }
-                    hits.extend(recovery::recovers(
+                    let detail = event_detail(&r, &ctx, after);
+                    for k in recovery::recovers(
                         &index,
                         &keys,
-                        &key,
+                        key,
                         process,
-                        &op,
-                        crate::intent::access(&op, &detail),
+                        op,
+                        crate::intent::access(op, &detail),
                         i as u64,
-                    ));
+                    ) {
+                        if found.insert(k) {
+                            hits.push(k);
+                        }
+                    }
                 }
                 hits
             })

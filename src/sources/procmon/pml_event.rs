@@ -160,29 +160,31 @@ pub(crate) fn endpoint(ctx: &Ctx, ip: &[u8], ipv4: bool, port: u16, tcp: bool) -
 
 /// Operation name, path and the detail text the write-intent rules read.
 pub(crate) fn describe(r: &Raw<'_>, ctx: &Ctx) -> (String, String, String) {
+    let (path, after) = path(r, ctx);
+    (operation(r, ctx), path, detail(r, ctx, after))
+}
+
+/// The path of an event, and where its detail structures go on after it (what
+/// [`detail`] needs).
+pub(crate) fn path(r: &Raw<'_>, ctx: &Ctx) -> (String, usize) {
     let ptr = ctx.ptr;
     let d = r.details;
-    let mut protocol = "";
-    let (path, detail, sub) = match r.class {
+    match r.class {
         names::CLASS_REGISTRY => {
             let info = u16_at(d, 0).unwrap_or(0);
-            let (skip, access) = match r.op {
-                names::REG_LOAD_KEY | names::REG_RENAME_KEY => (2, None),
-                names::REG_OPEN_KEY | names::REG_CREATE_KEY => (6, u32_at(d, 4)),
-                names::REG_QUERY_KEY | names::REG_QUERY_VALUE => (10, None),
-                names::REG_ENUM_VALUE | names::REG_ENUM_KEY => (14, None),
-                names::REG_SET_INFO_KEY => (14, None),
-                names::REG_SET_VALUE => (14, None),
-                _ => (0, None),
+            let skip = match r.op {
+                names::REG_LOAD_KEY | names::REG_RENAME_KEY => 2,
+                names::REG_OPEN_KEY | names::REG_CREATE_KEY => 6,
+                names::REG_QUERY_KEY | names::REG_QUERY_VALUE => 10,
+                names::REG_ENUM_VALUE | names::REG_ENUM_KEY => 14,
+                names::REG_SET_INFO_KEY => 14,
+                names::REG_SET_VALUE => 14,
+                _ => 0,
             };
             let path = detail_string(d, info, 2 + skip)
                 .map(|x| x.0)
                 .unwrap_or_default();
-            let detail = access
-                .filter(|&a| a != 0)
-                .map(|a| format!("Desired Access: {}", names::registry_access(a)))
-                .unwrap_or_default();
-            (path, detail, 0)
+            (path, 0)
         }
         names::CLASS_FILE_SYSTEM | names::CLASS_IPC => {
             let sub = d.first().copied().unwrap_or(0);
@@ -202,21 +204,7 @@ pub(crate) fn describe(r: &Raw<'_>, ctx: &Ctx) -> (String, String, String) {
                 }
                 path.push_str(&filter);
             }
-            let detail = if r.op == names::FS_CREATE_FILE {
-                let access = u32_at(d, after).map(names::file_access).unwrap_or_default();
-                let dispo_opts = u32_at(d, 4 + 0x10 + if ptr == 8 { 4 } else { 0 }).unwrap_or(0);
-                let mut s = format!(
-                    "Desired Access: {access}, Disposition: {}",
-                    names::disposition(dispo_opts >> 24)
-                );
-                if dispo_opts & 0x1000 != 0 {
-                    s.push_str(", Options: Delete On Close");
-                }
-                s
-            } else {
-                String::new()
-            };
-            (path, detail, sub)
+            (path, after)
         }
         names::CLASS_PROCESS => {
             let path = match r.op {
@@ -236,18 +224,12 @@ pub(crate) fn describe(r: &Raw<'_>, ctx: &Ctx) -> (String, String, String) {
                 }
                 _ => None,
             };
-            // Process Exit: the exit status first (Procmon prints it signed).
-            let detail = match (r.op, u32_at(d, 0)) {
-                (names::PROCESS_EXIT, Some(status)) => format!("Exit Status: {}", status as i32),
-                _ => String::new(),
-            };
-            (path.unwrap_or_default(), detail, 0)
+            (path.unwrap_or_default(), 0)
         }
-        names::CLASS_PROFILING if r.op == 0 => (format!("Thread {}", r.tid), String::new(), 0),
+        names::CLASS_PROFILING if r.op == 0 => (format!("Thread {}", r.tid), 0),
         names::CLASS_NETWORK => {
             let flags = u16_at(d, 0).unwrap_or(0);
             let tcp = flags & 4 != 0;
-            protocol = if tcp { "TCP " } else { "UDP " };
             let path = match (d.get(8..24), d.get(24..40), u16_at(d, 40), u16_at(d, 42)) {
                 (Some(src), Some(dst), Some(sp), Some(dp)) => {
                     format!(
@@ -258,13 +240,44 @@ pub(crate) fn describe(r: &Raw<'_>, ctx: &Ctx) -> (String, String, String) {
                 }
                 _ => String::new(),
             };
-            (path, String::new(), 0)
+            (path, 0)
         }
-        _ => (String::new(), String::new(), 0),
-    };
-    debug_assert_eq!(sub, subclass(r));
-    debug_assert!(protocol.is_empty() || r.class == names::CLASS_NETWORK);
-    (operation(r, ctx), path, detail)
+        _ => (String::new(), 0),
+    }
+}
+
+/// The detail text of an event the write-intent rules read (`after`: where [`path`]
+/// said its path ended).
+pub(crate) fn detail(r: &Raw<'_>, ctx: &Ctx, after: usize) -> String {
+    let ptr = ctx.ptr;
+    let d = r.details;
+    match r.class {
+        names::CLASS_REGISTRY => match r.op {
+            names::REG_OPEN_KEY | names::REG_CREATE_KEY => u32_at(d, 4)
+                .filter(|&a| a != 0)
+                .map(|a| format!("Desired Access: {}", names::registry_access(a)))
+                .unwrap_or_default(),
+            _ => String::new(),
+        },
+        names::CLASS_FILE_SYSTEM | names::CLASS_IPC if r.op == names::FS_CREATE_FILE => {
+            let access = u32_at(d, after).map(names::file_access).unwrap_or_default();
+            let dispo_opts = u32_at(d, 4 + 0x10 + if ptr == 8 { 4 } else { 0 }).unwrap_or(0);
+            let mut s = format!(
+                "Desired Access: {access}, Disposition: {}",
+                names::disposition(dispo_opts >> 24)
+            );
+            if dispo_opts & 0x1000 != 0 {
+                s.push_str(", Options: Delete On Close");
+            }
+            s
+        }
+        // Process Exit: the exit status first (Procmon prints it signed).
+        names::CLASS_PROCESS => match (r.op, u32_at(d, 0)) {
+            (names::PROCESS_EXIT, Some(status)) => format!("Exit Status: {}", status as i32),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
 }
 
 /// The sub-operation byte of file-system and IPC events (0 for other classes).

@@ -12,7 +12,7 @@
 //! soon as none is left. Past `MAX_NEEDLES` (16,384) open keys it judges every SUCCESS line
 //! instead. Keys are borrowed from the aggregate and found by binary search.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -43,20 +43,19 @@ const MEMO: usize = 4096;
 /// record after record (normalising it each time would cost more than the rest of
 /// the record). Bounded: past [`MEMO`] spellings it starts afresh.
 #[derive(Default)]
-pub struct KeyMemo(HashMap<Vec<u8>, String>);
+pub struct KeyMemo(HashMap<Box<[u8]>, Box<str>, foldhash::fast::RandomState>);
 
 impl KeyMemo {
     /// The key of the path spelt `raw` (`pathnorm::key` of its normal form).
-    pub fn key(&mut self, raw: &[u8]) -> String {
-        if let Some(k) = self.0.get(raw) {
-            return k.clone();
+    pub fn key(&mut self, raw: &[u8]) -> &str {
+        if !self.0.contains_key(raw) {
+            if self.0.len() >= MEMO {
+                self.0.clear();
+            }
+            let k = pathnorm::key(&pathnorm::normalize(&String::from_utf8_lossy(raw)));
+            self.0.insert(raw.into(), k.into());
         }
-        let k = pathnorm::key(&pathnorm::normalize(&String::from_utf8_lossy(raw)));
-        if self.0.len() >= MEMO {
-            self.0.clear();
-        }
-        self.0.insert(raw.to_vec(), k.clone());
-        k
+        &self.0[raw]
     }
 }
 
@@ -242,20 +241,28 @@ const MAX_NEEDLE: usize = 48;
 /// Shortest search needle (shorter ones would hit on most lines).
 const MIN_NEEDLE: usize = 6;
 
-/// Key positions by (path, process, operation), for lookups while reading: a binary
-/// search over the sorted keys, so the lookup costs no memory of its own (a capture
-/// may hold hundreds of thousands of keys).
+/// Key positions by (path, process, operation), for lookups while reading: the keys
+/// of one path lie together in the sorted keys, found by hashing the path (a busy
+/// path's long shared prefix made each step of a binary search a long compare), then
+/// by (process, operation) among that path's few keys. One entry per distinct path:
+/// less than the aggregate already holds per path.
 pub struct Index<'a, 'k> {
     keys: &'a [Key<'k>],
+    paths: HashMap<&'k str, Range<usize>, foldhash::fast::RandomState>,
 }
 
 impl Index<'_, '_> {
     /// The range of keys of (path, process, operation): one per refused access.
     pub fn range(&self, path: &str, process: &str, operation: &str) -> Range<usize> {
-        let want = (path, process, operation);
-        let start = self.keys.partition_point(|k| k.id() < want);
-        let end = start + self.keys[start..].partition_point(|k| k.id() == want);
-        start..end
+        let Some(r) = self.paths.get(path) else {
+            return 0..0;
+        };
+        let of_path = &self.keys[r.clone()];
+        let want = (process, operation);
+        let start = of_path.partition_point(|k| (k.process(), k.operation()) < want);
+        let end =
+            start + of_path[start..].partition_point(|k| (k.process(), k.operation()) == want);
+        r.start + start..r.start + end
     }
 
     /// Whether some key is of (path, process, operation).
@@ -267,7 +274,11 @@ impl Index<'_, '_> {
 /// The [`Index`] of `keys` (sorted by [`keys`]).
 pub fn index<'a, 'k>(keys: &'a [Key<'k>]) -> Index<'a, 'k> {
     debug_assert!(keys.is_sorted_by(|a, b| { a.id() <= b.id() }));
-    Index { keys }
+    let mut paths: HashMap<&'k str, Range<usize>, foldhash::fast::RandomState> = HashMap::default();
+    for (i, k) in keys.iter().enumerate() {
+        paths.entry(k.path).or_insert(i..i).end = i + 1;
+    }
+    Index { keys, paths }
 }
 
 /// The keys a SUCCESS recovers: same path, process and operation, at `position` after
@@ -422,7 +433,9 @@ fn judge(
                         let mut rec = LineParser::new(cols.delimiter);
                         let mut memo = KeyMemo::default();
                         let mut process = String::new();
-                        let mut hits = Vec::new();
+                        // The keys this block found recovered (few: a key is found
+                        // once, then its lines skip the Detail).
+                        let mut hits: HashSet<usize> = HashSet::new();
                         let mut ranges = Vec::new();
                         pre.lines(block, &mut ranges);
                         for (ls, le) in ranges {
@@ -452,27 +465,23 @@ fn judge(
                             // Only keys still open whose last failure is behind are
                             // worth reading the Detail for.
                             let position = block_base + ls as u64;
-                            let open = |&i: &usize| !recovered[i] && position > keys[i].last;
-                            if !index.range(&key, &process, &op).any(|i| open(&i)) {
+                            let open = |&i: &usize| {
+                                !recovered[i] && position > keys[i].last && !hits.contains(&i)
+                            };
+                            if !index.range(key, &process, &op).any(|i| open(&i)) {
                                 continue;
                             }
                             let detail = cols
                                 .detail
                                 .map(|d| String::from_utf8_lossy(field(d)).into_owned())
                                 .unwrap_or_default();
-                            hits.extend(
-                                recovers(
-                                    &index,
-                                    keys,
-                                    &key,
-                                    &process,
-                                    &op,
-                                    intent::access(&op, &detail),
-                                    position,
-                                )
-                                .into_iter()
-                                .filter(open),
-                            );
+                            let granted = intent::access(&op, &detail);
+                            let new: Vec<usize> =
+                                recovers(&index, keys, key, &process, &op, granted, position)
+                                    .into_iter()
+                                    .filter(open)
+                                    .collect();
+                            hits.extend(new);
                         }
                         hits
                     })

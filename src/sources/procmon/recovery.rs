@@ -10,7 +10,8 @@
 //! the distinctive end of each open key's path ([`tail`], in any ASCII case), only for
 //! keys whose last failure is already behind, drops keys as they recover, and stops as
 //! soon as none is left. Past `MAX_NEEDLES` (16,384) open keys it judges every SUCCESS line
-//! instead. Keys are borrowed from the aggregate and found by binary search.
+//! instead. Keys are borrowed from the aggregate; a record's keys are found by hashing
+//! its path, then by binary search among that path's few keys ([`Index`]).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;

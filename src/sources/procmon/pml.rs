@@ -253,7 +253,7 @@ pub fn scan(
                 };
                 if r.class == names::CLASS_PROCESS && r.op == 5 && !from_image.contains(&r.process)
                 {
-                    let (_, image, _) = describe(&r, &ctx);
+                    let (image, _) = event_path(&r, &ctx);
                     if image.to_ascii_lowercase().ends_with(".exe") {
                         let name = image
                             .rsplit(['\\', '/'])
@@ -408,8 +408,9 @@ pub fn scan(
             .collect::<Vec<_>>()
             .into_par_iter()
             .flat_map_iter(|start| {
-                let mut hits = Vec::new();
-                let mut found: HashSet<usize> = HashSet::new();
+                // The keys this walk found recovered (a key is found once, then its
+                // events skip the Detail).
+                let mut hits: HashSet<usize> = HashSet::new();
                 let mut memo = recovery::KeyMemo::default();
                 let mut op_memo: HashMap<(u32, u16, u8, u16), Option<String>> = HashMap::new();
                 for i in start..(start + CHUNK_EVENTS).min(count) {
@@ -445,12 +446,12 @@ pub fn scan(
                     // The Detail's access is decoded only for an event some key is of
                     // whose last failure is behind and that this walk has not yet
                     // found recovered (a busy path repeats the same success).
-                    let open = |k: &usize| i as u64 > keys[*k].last && !found.contains(k);
+                    let open = |k: &usize| i as u64 > keys[*k].last && !hits.contains(k);
                     if !index.range(key, process, op).any(|k| open(&k)) {
                         continue;
                     }
                     let detail = event_detail(&r, &ctx, after);
-                    for k in recovery::recovers(
+                    hits.extend(recovery::recovers(
                         &index,
                         &keys,
                         key,
@@ -458,11 +459,7 @@ pub fn scan(
                         op,
                         crate::intent::access(op, &detail),
                         i as u64,
-                    ) {
-                        if found.insert(k) {
-                            hits.push(k);
-                        }
-                    }
+                    ));
                 }
                 hits
             })

@@ -187,7 +187,7 @@ pub(crate) fn path(r: &Raw<'_>, ctx: &Ctx) -> (String, usize) {
             (path, 0)
         }
         names::CLASS_FILE_SYSTEM | names::CLASS_IPC => {
-            let sub = d.first().copied().unwrap_or(0);
+            let sub = subclass(r);
             let fixed = 4 + ptr * 5 + 0x14;
             let info = u16_at(d, fixed).unwrap_or(0);
             let (mut path, after) =

@@ -477,12 +477,9 @@ fn judge(
                                 .map(|d| String::from_utf8_lossy(field(d)).into_owned())
                                 .unwrap_or_default();
                             let granted = intent::access(&op, &detail);
-                            let new: Vec<usize> =
-                                recovers(&index, keys, key, &process, &op, granted, position)
-                                    .into_iter()
-                                    .filter(open)
-                                    .collect();
-                            hits.extend(new);
+                            hits.extend(recovers(
+                                &index, keys, key, &process, &op, granted, position,
+                            ));
                         }
                         hits
                     })

@@ -251,12 +251,31 @@ fn a_success_spelled_differently_still_recovers() {
         // A registry value name with a quote (written `""` in the file).
         "\"9\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKCU\\Software\\A\\say \"\"hi\"\"\",\"ACCESS DENIED\",\"\"".to_string(),
         "\"10\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKCU\\Software\\A\\SAY \"\"HI\"\"\",\"SUCCESS\",\"\"".to_string(),
+        // Forward and doubled separators before the path's end, and a registry root
+        // written long: the same targets once normalised.
+        format!(
+            "\"11\",\"mstsc.exe\",\"1\",\"CreateFile\",\"C:\\Users\\A\\Deep\\Folder\\x.rdp\",\"ACCESS DENIED\",\"{w}\""
+        ),
+        format!(
+            "\"12\",\"mstsc.exe\",\"1\",\"CreateFile\",\"C:/Users/A//Deep\\\\Folder/x.rdp\",\"SUCCESS\",\"{w}\""
+        ),
+        "\"13\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKLM\\Software\\B\\val\",\"ACCESS DENIED\",\"\"".to_string(),
+        "\"14\",\"mstsc.exe\",\"1\",\"RegSetValue\",\"HKEY_LOCAL_MACHINE\\SOFTWARE\\B\\VAL\",\"SUCCESS\",\"\"".to_string(),
+        // The same end under another folder is no recovery of this one.
+        format!(
+            "\"15\",\"mstsc.exe\",\"1\",\"CreateFile\",\"C:\\Windows\\WinSxS\\x_1\\mstsc.exe\",\"ACCESS DENIED\",\"{w}\""
+        ),
+        format!(
+            "\"16\",\"mstsc.exe\",\"1\",\"CreateFile\",\"C:\\Windows\\System32\\mstsc.exe\",\"SUCCESS\",\"{w}\""
+        ),
     ];
     std::fs::write(&p, format!("{h}\r\n{}\r\n", rows.join("\r\n"))).unwrap();
     compare(&p);
+    let want = reference(&p);
     assert!(
-        reference(&p).values().all(|&u| u == 0),
-        "both recovered by the rule"
+        want.iter()
+            .all(|(k, &u)| (u == 0) != k.ends_with("x_1\\mstsc.exe")),
+        "every key recovered by the rule but the one under WinSxS: {want:?}"
     );
 }
 

@@ -4,11 +4,13 @@
 //! as ripgrep on one literal) over windows small enough to stay in the L2 cache, so
 //! several literals cost little more than one pass over memory. Up to 128 literals go
 //! through packed SIMD searchers (Teddy) of up to 64 literals each; more through one
-//! Aho-Corasick automaton. Literals wanted in any ASCII case are lower-cased once, and
-//! each window is lower-cased into a scratch buffer (in cache) before the same
-//! case-sensitive search: a searcher built case-insensitive cannot use the packed
-//! searcher and falls back to stopping at every occurrence of a start byte, which for
-//! path needles (`\\account`) is every path separator.
+//! Aho-Corasick automaton. Literals of path text ([`Prefilter::paths`]) are folded
+//! once ([`fold_byte`]: ASCII lower case, `/` as `\\`), and each window is folded into
+//! a scratch buffer (in cache) before the same exact search: a searcher built
+//! case-insensitive cannot use the packed searcher and falls back to stopping at every
+//! occurrence of a start byte, which for path needles (`\\account`) is every path
+//! separator. A caller may reject a match ([`Prefilter::lines_where`]); the search then
+//! goes on right after it, in the same line.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind, packed};
 use memchr::memmem::Finder;
@@ -32,22 +34,34 @@ enum Searcher {
 }
 
 impl Searcher {
-    /// Start of the leftmost match in `hay`.
-    fn find(&self, hay: &[u8]) -> Option<usize> {
+    /// Start of the leftmost match in `hay` and which of the searcher's literals it is.
+    fn find(&self, hay: &[u8]) -> Option<(usize, usize)> {
         match self {
-            Searcher::One(f) => f.find(hay),
-            Searcher::Packed(p) => p.find(hay).map(|m| m.start()),
-            Searcher::Automaton(ac) => ac.find(hay).map(|m| m.start()),
+            Searcher::One(f) => f.find(hay).map(|at| (at, 0)),
+            Searcher::Packed(p) => p.find(hay).map(|m| (m.start(), m.pattern().as_usize())),
+            Searcher::Automaton(ac) => ac.find(hay).map(|m| (m.start(), m.pattern().as_usize())),
         }
     }
 }
 
 /// A set of literals to find lines by.
 pub struct Prefilter {
-    searchers: Vec<Searcher>,
+    /// Each searcher with the index in `literals` of its first literal.
+    searchers: Vec<(Searcher, usize)>,
+    /// The literals, as searched (folded for path text), sorted, each once.
+    literals: Vec<Vec<u8>>,
     longest: usize,
-    /// Windows are lower-cased before the search (the literals are).
+    /// Windows are folded before the search (the literals are).
     fold: bool,
+}
+
+/// How path text is compared: ASCII letters in lower case and `/` as `\\` (what
+/// [`crate::pathnorm`] merges for drive paths), every other byte as it is. Folding
+/// keeps each byte where it is, and a branch-free form the compiler vectorises.
+#[inline]
+pub fn fold_byte(b: u8) -> u8 {
+    let b = b ^ (u8::from(b == b'/') * (b'/' ^ b'\\'));
+    b | (u8::from(b.wrapping_sub(b'A') < 26) << 5)
 }
 
 impl Prefilter {
@@ -56,38 +70,43 @@ impl Prefilter {
         Self::build(literals, false)
     }
 
-    /// A prefilter whose literals match in any ASCII case.
-    pub fn caseless<S: AsRef<[u8]>>(literals: &[S]) -> Prefilter {
+    /// A prefilter of path text: its literals match in any ASCII case and with either
+    /// separator ([`fold_byte`]).
+    pub fn paths<S: AsRef<[u8]>>(literals: &[S]) -> Prefilter {
         Self::build(literals, true)
     }
 
-    fn build<S: AsRef<[u8]>>(literals: &[S], caseless: bool) -> Prefilter {
+    fn build<S: AsRef<[u8]>>(literals: &[S], fold: bool) -> Prefilter {
         let mut lits: Vec<Vec<u8>> = literals
             .iter()
             .map(|l| l.as_ref().to_vec())
             .filter(|l| !l.is_empty())
             .collect();
-        if caseless {
-            lits.iter_mut().for_each(|l| l.make_ascii_lowercase());
+        if fold {
+            lits.iter_mut()
+                .for_each(|l| l.iter_mut().for_each(|b| *b = fold_byte(*b)));
         }
         lits.sort();
         lits.dedup();
         let longest = lits.iter().map(Vec::len).max().unwrap_or(0);
         let searchers = if lits.len() <= MAX_FINDERS {
             lits.iter()
-                .map(|l| Searcher::One(Finder::new(l).into_owned()))
+                .enumerate()
+                .map(|(i, l)| (Searcher::One(Finder::new(l).into_owned()), i))
                 .collect()
         } else {
             // Groups of even size; no packed searcher on this CPU: the automaton.
             let groups = lits.len().div_ceil(PACKED_GROUP);
-            let packed: Option<Vec<Searcher>> = (lits.len() <= MAX_PACKED)
+            let size = lits.len().div_ceil(groups);
+            let packed: Option<Vec<(Searcher, usize)>> = (lits.len() <= MAX_PACKED)
                 .then(|| {
-                    lits.chunks(lits.len().div_ceil(groups))
-                        .map(|g| {
+                    lits.chunks(size)
+                        .enumerate()
+                        .map(|(g, group)| {
                             packed::Builder::new()
-                                .extend(g)
+                                .extend(group)
                                 .build()
-                                .map(Searcher::Packed)
+                                .map(|p| (Searcher::Packed(p), g * size))
                         })
                         .collect()
                 })
@@ -97,14 +116,21 @@ impl Prefilter {
                     .match_kind(MatchKind::LeftmostFirst)
                     .build(&lits)
                     .expect("literals form a valid automaton");
-                vec![Searcher::Automaton(ac)]
+                vec![(Searcher::Automaton(ac), 0)]
             })
         };
         Prefilter {
             searchers,
+            literals: lits,
             longest,
-            fold: caseless,
+            fold,
         }
+    }
+
+    /// The literals as searched (folded for path text), sorted, each once: what the
+    /// index given to [`Prefilter::lines_where`]'s test refers to.
+    pub fn literals(&self) -> &[Vec<u8>] {
+        &self.literals
     }
 
     /// Whether this prefilter can never match.
@@ -115,8 +141,20 @@ impl Prefilter {
     /// Byte ranges (start, end without `\n`) of the lines of `chunk` that contain a
     /// literal, in order, each once.
     pub fn lines(&self, chunk: &[u8], out: &mut Vec<(usize, usize)>) {
+        self.lines_where(chunk, out, |_, _| true);
+    }
+
+    /// As [`Prefilter::lines`], with matches the caller tests: `keep(literal, at)`
+    /// with the index of the literal in [`Prefilter::literals`] and where in `chunk`
+    /// it starts. A rejected match does not end the search of its line.
+    pub fn lines_where(
+        &self,
+        chunk: &[u8],
+        out: &mut Vec<(usize, usize)>,
+        keep: impl FnMut(usize, usize) -> bool,
+    ) {
         out.clear();
-        self.search(chunk, false, |s, e, _| out.push((s, e)));
+        self.search(chunk, false, keep, |s, e, _| out.push((s, e)));
     }
 
     /// As [`Prefilter::lines`], each line with its 1-based line number within `chunk`;
@@ -125,14 +163,20 @@ impl Prefilter {
     /// counting pass over the chunk would read it from memory a second time.
     pub fn numbered_lines(&self, chunk: &[u8], out: &mut Vec<(usize, usize, u64)>) -> u64 {
         out.clear();
-        self.search(chunk, true, |s, e, n| out.push((s, e, n)))
+        self.search(chunk, true, |_, _| true, |s, e, n| out.push((s, e, n)))
     }
 
     /// The search behind [`Prefilter::lines`] and [`Prefilter::numbered_lines`]:
     /// `emit(start, end, line_no)` for each line with a literal, in order (`line_no`
     /// means something only with `count`); returns the newlines of `chunk` (0 unless
     /// `count`).
-    fn search(&self, chunk: &[u8], count: bool, mut emit: impl FnMut(usize, usize, u64)) -> u64 {
+    fn search(
+        &self,
+        chunk: &[u8],
+        count: bool,
+        mut keep: impl FnMut(usize, usize) -> bool,
+        mut emit: impl FnMut(usize, usize, u64),
+    ) -> u64 {
         let newlines = |b: &[u8]| {
             if count {
                 memchr::memchr_iter(b'\n', b).count() as u64
@@ -167,14 +211,18 @@ impl Prefilter {
                 &chunk[w..end]
             };
             found.clear();
-            for (searcher, next) in self.searchers.iter().zip(resume.iter_mut()) {
+            for ((searcher, first), next) in self.searchers.iter().zip(resume.iter_mut()) {
                 let mut at = (*next).max(w);
                 while at < end {
                     let hay = &window[at - w..];
-                    let Some(pos) = searcher.find(hay) else {
+                    let Some((pos, lit)) = searcher.find(hay) else {
                         break;
                     };
                     let abs = at + pos;
+                    if !keep(first + lit, abs) {
+                        at = abs + 1;
+                        continue;
+                    }
                     let line_end =
                         memchr::memchr(b'\n', &chunk[abs..]).map_or(chunk.len(), |i| abs + i);
                     let line_start = memchr::memrchr(b'\n', &chunk[..abs]).map_or(0, |i| i + 1);
@@ -212,14 +260,11 @@ impl Prefilter {
     }
 }
 
-/// `src` lower-cased (ASCII) into `dst`, in one branch-free pass the compiler
-/// vectorises (a copy then `make_ascii_lowercase` is two passes and a branch a byte).
+/// `src` folded ([`fold_byte`]) into `dst`, in one pass the compiler vectorises (a
+/// copy then `make_ascii_lowercase` is two passes and a branch a byte).
 fn fold_into(src: &[u8], dst: &mut Vec<u8>) {
     dst.clear();
-    dst.extend(
-        src.iter()
-            .map(|&b| b | (u8::from(b.wrapping_sub(b'A') < 26) << 5)),
-    );
+    dst.extend(src.iter().map(|&b| fold_byte(b)));
 }
 
 #[cfg(test)]
@@ -231,7 +276,7 @@ mod tests {
         fn kinds(&self) -> Vec<&'static str> {
             self.searchers
                 .iter()
-                .map(|s| match s {
+                .map(|(s, _)| match s {
                     Searcher::One(_) => "one",
                     Searcher::Packed(_) => "packed",
                     Searcher::Automaton(_) => "automaton",
@@ -248,7 +293,7 @@ mod tests {
         assert_eq!(Prefilter::new(&lits(64)).kinds(), ["packed"]);
         assert_eq!(Prefilter::new(&lits(65)).kinds(), ["packed"; 2]);
         assert_eq!(Prefilter::new(&lits(128)).kinds(), ["packed"; 2]);
-        assert_eq!(Prefilter::caseless(&lits(129)).kinds(), ["automaton"]);
+        assert_eq!(Prefilter::paths(&lits(129)).kinds(), ["automaton"]);
     }
 
     fn found(p: &Prefilter, chunk: &[u8]) -> Vec<Vec<u8>> {
@@ -273,34 +318,88 @@ mod tests {
         assert!(found(&Prefilter::new::<&str>(&[]), b"abc").is_empty());
     }
 
-    #[test]
-    fn folding_lowers_ascii_letters_only() {
-        let all: Vec<u8> = (0..=255).collect();
-        let mut folded = Vec::new();
-        fold_into(&all, &mut folded);
-        assert_eq!(folded, all.to_ascii_lowercase());
+    /// [`fold_byte`] the plain way.
+    fn folded(b: &[u8]) -> Vec<u8> {
+        b.iter()
+            .map(|&c| {
+                if c == b'/' {
+                    b'\\'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
     }
 
     #[test]
-    fn caseless_literals_match_any_case() {
-        let p = Prefilter::caseless(&["/Default.RDP"]);
+    fn folding_lowers_ascii_letters_and_turns_slashes_only() {
+        let all: Vec<u8> = (0..=255).collect();
+        let mut out = Vec::new();
+        fold_into(&all, &mut out);
+        assert_eq!(out, folded(&all));
+        assert_eq!(fold_byte(b'/'), b'\\');
+        assert_eq!(fold_byte(b'\\'), b'\\');
+    }
+
+    #[test]
+    fn path_literals_match_any_case_and_either_separator() {
+        let p = Prefilter::paths(&["/Default.RDP"]);
         assert_eq!(
-            found(&p, b"a/DEFAULT.rdp\nno\nc:/default.rdp"),
-            vec![b"a/DEFAULT.rdp".to_vec(), b"c:/default.rdp".to_vec()]
+            found(&p, b"a/DEFAULT.rdp\nno\nc:\\default.rdp\nc:default.rdp"),
+            vec![b"a/DEFAULT.rdp".to_vec(), b"c:\\default.rdp".to_vec()]
         );
+    }
+
+    #[test]
+    fn a_rejected_match_does_not_end_the_search_of_its_line() {
+        let chunk = b"ab x ab y\nab\nz ab";
+        let p = Prefilter::new(&["ab", "zz"]);
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        // Keeps a match only when a `y` follows it within 6 bytes.
+        p.lines_where(chunk, &mut out, |lit, at| {
+            seen.push((lit, at));
+            chunk[at..].iter().take(6).any(|&b| b == b'y')
+        });
+        assert_eq!(out, vec![(0, 9)]);
+        assert_eq!(p.literals()[0], b"ab".to_vec());
+        // Both matches of the first line were tested; the rest of it was not searched
+        // once one was kept; the other lines' matches were tested and rejected.
+        assert_eq!(seen, vec![(0, 0), (0, 5), (0, 10), (0, 15)]);
+    }
+
+    #[test]
+    fn literal_indexes_name_the_literal_in_every_searcher_kind() {
+        for n in [3, 40, 100, 200] {
+            let lits: Vec<String> = (0..n).map(|i| format!("<{i:03}>")).collect();
+            let p = Prefilter::new(&lits);
+            let chunk: Vec<u8> = lits
+                .iter()
+                .rev()
+                .flat_map(|l| format!("x{l}\n").into_bytes())
+                .collect();
+            let mut got = Vec::new();
+            let mut out = Vec::new();
+            p.lines_where(&chunk, &mut out, |lit, at| {
+                got.push((p.literals()[lit].clone(), chunk[at..at + 5].to_vec()));
+                true
+            });
+            assert_eq!(got.len(), n, "{n}");
+            assert!(got.iter().all(|(l, at)| l == at), "{n}");
+        }
     }
 
     #[test]
     fn caseless_sets_of_any_size_match_any_case_across_window_edges() {
         let mut chunk = vec![b'.'; WINDOW - 4];
         chunk.extend_from_slice(b"\\AcCount\nx\n\\SECRETS\n\\Other\n");
-        let few = Prefilter::caseless(&["\\account", "\\Secrets"]);
+        let few = Prefilter::paths(&["\\account", "\\Secrets"]);
         assert!(few.kinds().iter().all(|k| *k == "one") && few.fold);
         let many: Vec<String> = (0..10)
             .map(|i| format!("\\n{i}x"))
             .chain(["\\ACCOUNT".into(), "\\secrets".into()])
             .collect();
-        let many = Prefilter::caseless(&many);
+        let many = Prefilter::paths(&many);
         assert!(many.kinds() == ["packed"] && many.fold);
         for p in [few, many] {
             let lines = found(&p, &chunk);
@@ -315,7 +414,7 @@ mod tests {
         let mut chunk = b"x\n".to_vec();
         chunk.extend(std::iter::repeat_n(b'a', 3 * WINDOW));
         chunk.extend_from_slice(b"\nyaa\nz");
-        for p in [Prefilter::new(&["aaaa"]), Prefilter::caseless(&["AAAA"])] {
+        for p in [Prefilter::new(&["aaaa"]), Prefilter::paths(&["AAAA"])] {
             let lines = found(&p, &chunk);
             assert_eq!(lines.len(), 1);
             assert_eq!(lines[0].len(), 3 * WINDOW);
@@ -327,11 +426,7 @@ mod tests {
     /// Lines of `chunk` holding a literal, with 1-based numbers, the plain way.
     fn reference(chunk: &[u8], lits: &[&str], caseless: bool) -> Vec<(u64, Vec<u8>)> {
         let lower = |b: &[u8]| {
-            if caseless {
-                b.to_ascii_lowercase()
-            } else {
-                b.to_vec()
-            }
+            if caseless { folded(b) } else { b.to_vec() }
         };
         chunk
             .split(|&b| b == b'\n')
@@ -393,7 +488,7 @@ mod tests {
         for caseless in [false, true] {
             for set in [&lits[..2], &lits[..], &two_groups[..], &automaton[..]] {
                 let p = if caseless {
-                    Prefilter::caseless(set)
+                    Prefilter::paths(set)
                 } else {
                     Prefilter::new(set)
                 };

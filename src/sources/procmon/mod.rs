@@ -7,6 +7,7 @@ use crate::error::SourceError;
 use crate::model::Family;
 
 pub mod csv;
+pub mod needles;
 pub mod pml;
 pub mod pml_event;
 pub mod pml_names;

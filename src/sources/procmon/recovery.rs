@@ -7,11 +7,12 @@
 //! obtained at least the refused access follows its last failure: a Generic Write
 //! refused then a Generic Read granted is no recovery, the job still could not write. The pass
 //! starts at the earliest last failure (a byte offset from pass 1), searches only for
-//! the distinctive end of each open key's path ([`tail`], in any ASCII case), only for
-//! keys whose last failure is already behind, drops keys as they recover, and stops as
-//! soon as none is left. Past `MAX_NEEDLES` (16,384) open keys it judges every SUCCESS line
-//! instead. Keys are borrowed from the aggregate; a record's keys are found by hashing
-//! its path, then by binary search among that path's few keys ([`Index`]).
+//! the distinctive end of each open key's path, and reads a line only where what
+//! comes before that end is the key's too ([`super::needles`]), only for keys whose
+//! last failure is already behind; it drops keys as they recover, and stops as soon
+//! as none is left. Past `MAX_NEEDLES` (16,384) open keys it judges every SUCCESS
+//! line instead. Keys are borrowed from the aggregate; a record's keys are found by
+//! hashing its path, then by binary search among that path's few keys ([`Index`]).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -19,6 +20,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::csv::{Columns, with_body};
+use super::needles::{Needles, extension_start, tail_range};
 use super::record::LineParser;
 use crate::aggregate::Aggregate;
 use crate::codes;
@@ -27,15 +29,10 @@ use crate::intern::Text;
 use crate::pathnorm;
 use crate::progress::Progress;
 use crate::sources::io::chunks::{self, Body};
-use crate::sources::io::prefilter::Prefilter;
 
 /// Up to this many open keys, the recovery automaton is rebuilt whenever its key set
 /// changes; past it, only when half of its keys have recovered.
 const FEW_KEYS: usize = 4096;
-
-/// Most keys searched for by their needles (one automaton); past it, every SUCCESS
-/// line is a candidate.
-const MAX_NEEDLES: usize = 16_384;
 
 /// Distinct raw paths whose key a [`KeyMemo`] remembers (then it starts afresh).
 const MEMO: usize = 4096;
@@ -77,6 +74,8 @@ pub struct Key<'a> {
     /// Where [`Key::needle`] starts in `path` (`u32::MAX`: no needle) and its length.
     needle_at: u32,
     needle_len: u32,
+    /// Where [`Key::extension`] starts in `path`.
+    ext_at: u32,
     pub recovered: bool,
 }
 
@@ -89,9 +88,15 @@ impl<'a> Key<'a> {
         access: Access,
         last: u64,
     ) -> Self {
-        let (needle_at, needle_len) = tail_range(path)
-            .and_then(|r| Some((u32::try_from(r.start).ok()?, u32::try_from(r.len()).ok()?)))
-            .unwrap_or((u32::MAX, 0));
+        let (needle_at, needle_len, ext_at) = tail_range(path)
+            .and_then(|r| {
+                Some((
+                    u32::try_from(r.start).ok()?,
+                    u32::try_from(r.len()).ok()?,
+                    u32::try_from(extension_start(path, &r)).ok()?,
+                ))
+            })
+            .unwrap_or((u32::MAX, 0, 0));
         Key {
             path,
             process,
@@ -100,6 +105,7 @@ impl<'a> Key<'a> {
             last,
             needle_at,
             needle_len,
+            ext_at,
             recovered: false,
         }
     }
@@ -121,6 +127,19 @@ impl<'a> Key<'a> {
         let at = self.needle_at as usize;
         self.searchable()
             .then(|| &self.path[at..at + self.needle_len as usize])
+    }
+
+    /// What comes right before the needle in every spelling of the path (up to ASCII
+    /// case and separators, [`ends_with_path`]): the path's shared bytes before it,
+    /// back to its root and at most [`MAX_EXTENDED`] bytes with the needle. A needle
+    /// match without it is another path with the same end (`\\mstsc.exe` of
+    /// `System32` for the one under `WinSxS`), rejected without reading its line.
+    pub fn extension(&self) -> &'a str {
+        if self.searchable() {
+            &self.path[self.ext_at as usize..self.needle_at as usize]
+        } else {
+            ""
+        }
     }
 
     /// Whether the key has a needle (one without stays unrecovered).
@@ -176,71 +195,6 @@ pub fn recovered(keys: &[Key<'_>]) -> Recovered {
     }
     out
 }
-
-/// The distinctive end of a path key to search lines by: its last component with the
-/// separator before it, plus more components while that is shorter than
-/// [`MIN_NEEDLE`]. A needle holds only bytes every spelling of the key shares up to
-/// ASCII case ([`shared`]): where the end holds others (a quote, escaped `""` in the
-/// file; a non-ASCII letter, which the file may spell in another case: `Ü` for the
-/// key's `ü`), the needle is the longest run of shared bytes in it, or, shorter than
-/// 3, in the whole key. `None` only for a key without 3 such bytes in a row: it stays
-/// unrecovered. Separators are searched as `\\`: Procmon writes no other, so a `C:/`
-/// spelling (which [`pathnorm`] merges with `C:\\`) is not looked for.
-pub fn tail(key: &str) -> Option<&str> {
-    tail_range(key).map(|r| &key[r])
-}
-
-/// Where [`tail`]'s needle lies in `key`.
-fn tail_range(key: &str) -> Option<Range<usize>> {
-    let mut start = key.len();
-    while let Some(i) = key[..start].rfind(['\\', '/']) {
-        start = i;
-        if key.len() - start >= MIN_NEEDLE {
-            break;
-        }
-    }
-    if key.len() - start < MIN_NEEDLE {
-        start = 0;
-    }
-    let mut needle = longest_shared_run(key, start);
-    if needle.len() < 3 {
-        needle = longest_shared_run(key, 0);
-    }
-    // The end of a long run is as distinctive as all of it, and a short needle keeps
-    // the automaton and the search windows small (a 4 MB path stays cheap). Shared
-    // bytes are ASCII: any cut is a character boundary.
-    needle.start = needle.start.max(needle.end.saturating_sub(MAX_NEEDLE));
-    (needle.len() >= 3).then_some(needle)
-}
-
-/// Whether a key's byte is spelt the same, up to ASCII case, in every line whose path
-/// has that key: ASCII other than a quote.
-fn shared(b: u8) -> bool {
-    b.is_ascii() && b != b'"'
-}
-
-/// The longest run of [`shared`] bytes of `s` from `from` on (the last of equally
-/// long ones: the end of a path is its most distinctive part).
-fn longest_shared_run(s: &str, from: usize) -> Range<usize> {
-    let b = s.as_bytes();
-    let (mut best, mut run_start) = (from..from, from);
-    for i in from..=b.len() {
-        if i < b.len() && shared(b[i]) {
-            continue;
-        }
-        if i - run_start >= best.len() {
-            best = run_start..i;
-        }
-        run_start = i + 1;
-    }
-    best
-}
-
-/// Longest search needle.
-const MAX_NEEDLE: usize = 48;
-
-/// Shortest search needle (shorter ones would hit on most lines).
-const MIN_NEEDLE: usize = 6;
 
 /// Key positions by (path, process, operation), for lookups while reading: the keys
 /// of one path lie together in the sorted keys, found by hashing the path (a busy
@@ -383,7 +337,7 @@ fn judge(
         // keys drop out at once: their paths are often the busiest). With many, a
         // build costs more than it saves: it is rebuilt only when half of the keys it
         // was built for have recovered, O(log n) builds in all.
-        let mut pre: Option<Prefilter> = None;
+        let mut pre: Option<Needles<'_>> = None;
         let mut built: Vec<usize> = Vec::new();
         let reported = chunks::for_each_batch(body, BLOCK, threads * 2, progress, |blocks| {
             let total: u64 = blocks.iter().map(|b| b.len() as u64).sum();
@@ -407,15 +361,7 @@ fn judge(
                     want.len() * 2 < built.len()
                 };
                 if pre.is_none() || stale {
-                    // Past MAX_NEEDLES the automaton would cost more memory than the
-                    // paths themselves: every SUCCESS line is a candidate instead.
-                    pre = Some(if want.len() > MAX_NEEDLES {
-                        Prefilter::new(&["SUCCESS"])
-                    } else {
-                        let pats: Vec<&str> =
-                            want.iter().filter_map(|&i| keys[i].needle()).collect();
-                        Prefilter::caseless(&pats)
-                    });
+                    pre = Some(Needles::new(keys, &want));
                     built = want;
                 }
                 let Some(pre) = pre.as_ref() else {
@@ -504,29 +450,6 @@ mod tests {
     fn key(access: Access, last: u64) -> Key<'static> {
         let text = |s: &str| &*Box::leak(Box::new(Text::from(s)));
         Key::new("c:\\a", text("p.exe"), text("CreateFile"), access, last)
-    }
-
-    #[test]
-    fn needles_are_the_distinctive_end_of_the_path() {
-        assert_eq!(tail("c:\\users\\a\\default.rdp"), Some("\\default.rdp"));
-        assert_eq!(
-            tail("hkcu\\software\\x\\default\\mru0"),
-            Some("\\default\\mru0")
-        );
-        assert_eq!(tail("c:\\ab"), Some("c:\\ab"));
-        assert_eq!(tail("ab"), None);
-        assert_eq!(tail("c:\\a\"b\\file.txt"), Some("\\file.txt"));
-        // A quote or a non-ASCII letter is not searched for: the longest run without.
-        assert_eq!(tail("c:\\a\"b.txt"), Some("b.txt"));
-        assert_eq!(
-            tail("c:\\users\\jürgen\\übersicht.rdp"),
-            Some("bersicht.rdp")
-        );
-        assert_eq!(tail("c:\\документы\\отчёт.docx"), Some(".docx"));
-        assert_eq!(tail("c:\\документы\\отчёт"), Some("c:\\"));
-        assert_eq!(tail("\"ü\""), None);
-        let long = format!("c:\\{}", "a".repeat(1000));
-        assert_eq!(tail(&long).map(|t| t.len()), Some(MAX_NEEDLE));
     }
 
     #[test]

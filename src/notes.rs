@@ -1,4 +1,4 @@
-//! Pathless evidence as ticket context: what each [`Note`] means, decoded through
+//! Pathless evidence as ticket context: what each [`Note`](crate::model::Note) means, decoded through
 //! the code tables, in one sentence. An RDP disconnect reason is decoded from the RDP
 //! disconnect table only (0x904 is "socket closed", not an NTSTATUS); every other
 //! code through [`crate::context::decode`], which never consults the RDP tables.

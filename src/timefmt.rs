@@ -129,7 +129,7 @@ pub fn clock(ns: u64) -> String {
 /// 100-ns intervals between 1601-01-01 (FILETIME epoch) and 1970-01-01.
 const FILETIME_UNIX_OFFSET: u64 = 116_444_736_000_000_000;
 
-/// A Windows FILETIME (UTC) as a [`Moment`] whose text is ISO-8601 UTC
+/// A Windows FILETIME (UTC) as a [`Moment`](crate::model::Moment) whose text is ISO-8601 UTC
 /// (`2020-07-31T14:28:31.4900776Z`).
 pub fn filetime_moment(ft: u64) -> crate::model::Moment {
     let ticks = ft.saturating_sub(FILETIME_UNIX_OFFSET);
@@ -146,7 +146,7 @@ pub fn filetime_moment(ft: u64) -> crate::model::Moment {
 }
 
 /// An ISO-8601 UTC time as event logs render `TimeCreated/@SystemTime`
-/// (`2021-06-03T19:18:04.0328192Z`) as a [`Moment`]; `None` unless it is exactly
+/// (`2021-06-03T19:18:04.0328192Z`) as a [`Moment`](crate::model::Moment); `None` unless it is exactly
 /// that shape (a date, `T`, a time of day, `Z`).
 pub fn iso_utc_moment(text: &str) -> Option<crate::model::Moment> {
     let t = text.trim();

@@ -74,7 +74,7 @@ struct Acc {
 }
 
 impl Fleet {
-    /// Folds one ticket in: its id and its block's lines, parsed ([`Block::values`]).
+    /// Folds one ticket in: its id and its block's lines, parsed ([`super::Block::values`]).
     pub fn add(&mut self, id: &str, values: &[Value]) {
         let mut has_findings = false;
         for v in values {

@@ -15,8 +15,8 @@ const MAX_NEEDLES: usize = 16_384;
 
 /// The distinctive end of a path key to search lines by: its last component with the
 /// separator before it, plus more components while that is shorter than
-/// [`MIN_NEEDLE`]. A needle holds only bytes every spelling of the key shares up to
-/// ASCII case ([`shared`]): where the end holds others (a quote, escaped `""` in the
+/// `MIN_NEEDLE` (6 bytes). A needle holds only bytes every spelling of the key shares up to
+/// ASCII case (ASCII other than a quote): where the end holds others (a quote, escaped `""` in the
 /// file; a non-ASCII letter, which the file may spell in another case: `Ü` for the
 /// key's `ü`), the needle is the longest run of shared bytes in it, or, shorter than
 /// 3, in the whole key. `None` only for a key without 3 such bytes in a row: it stays

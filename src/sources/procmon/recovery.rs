@@ -39,7 +39,7 @@ const MEMO: usize = 4096;
 
 /// Path keys by raw spelling, for a pass that meets a busy path spelt the same way
 /// record after record (normalising it each time would cost more than the rest of
-/// the record). Bounded: past [`MEMO`] spellings it starts afresh.
+/// the record). Bounded: past `MEMO` spellings it starts afresh.
 #[derive(Default)]
 pub struct KeyMemo(HashMap<Box<[u8]>, Box<str>, foldhash::fast::RandomState>);
 
@@ -80,7 +80,7 @@ pub struct Key<'a> {
 }
 
 impl<'a> Key<'a> {
-    /// A key of `path` (its needle is [`tail`]'s).
+    /// A key of `path` (its needle is [`tail`](super::needles::tail)'s).
     pub fn new(
         path: &'a str,
         process: &'a Text,
@@ -120,7 +120,7 @@ impl<'a> Key<'a> {
     }
 
     /// What the pass searches for, in any ASCII case: the distinctive end of the path
-    /// (its last components, [`tail`]), so that a success spelled differently (case,
+    /// (its last components, [`tail`](super::needles::tail)), so that a success spelled differently (case,
     /// `\\??\\` prefix) is still found, and shared prefixes (`C:\\Windows\\`) do not
     /// make every line a candidate. `None`: not searchable, stays unrecovered.
     pub fn needle(&self) -> Option<&'a str> {
@@ -130,8 +130,9 @@ impl<'a> Key<'a> {
     }
 
     /// What comes right before the needle in every spelling of the path (up to ASCII
-    /// case and separators, [`ends_with_path`]): the path's shared bytes before it,
-    /// back to its root and at most [`MAX_EXTENDED`] bytes with the needle. A needle
+    /// case and separators, [`ends_with_path`](super::needles::ends_with_path)): the
+    /// path's shared bytes before it, back to its root and at most 256 bytes with the
+    /// needle. A needle
     /// match without it is another path with the same end (`\\mstsc.exe` of
     /// `System32` for the one under `WinSxS`), rejected without reading its line.
     pub fn extension(&self) -> &'a str {

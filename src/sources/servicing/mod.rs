@@ -1,6 +1,6 @@
 //! Servicing text logs: CBS.log and CbsPersist, dism.log, Panther and setup logs.
 //!
-//! One record assembler serves them all ([`line`]): a line that starts with a
+//! One record assembler serves them all ([`mod@line`]): a line that starts with a
 //! timestamp opens a record, other lines continue it. A literal prefilter over the
 //! code spellings finds the few lines worth reading; only their records are assembled
 //! and parsed ([`status`] for the codes, [`paths`] for the path, [`process`] for who

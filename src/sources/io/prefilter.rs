@@ -261,7 +261,7 @@ impl Prefilter {
 }
 
 /// `src` folded ([`fold_byte`]) into `dst`, in one pass the compiler vectorises (a
-/// copy then `make_ascii_lowercase` is two passes and a branch a byte).
+/// copy then an in-place fold would be two passes).
 fn fold_into(src: &[u8], dst: &mut Vec<u8>) {
     dst.clear();
     dst.extend(src.iter().map(|&b| fold_byte(b)));

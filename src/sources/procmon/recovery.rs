@@ -120,9 +120,10 @@ impl<'a> Key<'a> {
     }
 
     /// What the pass searches for, in any ASCII case: the distinctive end of the path
-    /// (its last components, [`tail`](super::needles::tail)), so that a success spelled differently (case,
-    /// `\\??\\` prefix) is still found, and shared prefixes (`C:\\Windows\\`) do not
-    /// make every line a candidate. `None`: not searchable, stays unrecovered.
+    /// (its last components, [`tail`](super::needles::tail)), so that a success spelled
+    /// differently (case, `\\??\\` prefix) is still found, and shared prefixes
+    /// (`C:\\Windows\\`) do not make every line a candidate. `None`: not searchable,
+    /// stays unrecovered.
     pub fn needle(&self) -> Option<&'a str> {
         let at = self.needle_at as usize;
         self.searchable()
@@ -132,9 +133,9 @@ impl<'a> Key<'a> {
     /// What comes right before the needle in every spelling of the path (up to ASCII
     /// case and separators, [`ends_with_path`](super::needles::ends_with_path)): the
     /// path's shared bytes before it, back to its root and at most 256 bytes with the
-    /// needle. A needle
-    /// match without it is another path with the same end (`\\mstsc.exe` of
-    /// `System32` for the one under `WinSxS`), rejected without reading its line.
+    /// needle. A needle match without it is another path with the same end
+    /// (`\\mstsc.exe` of `System32` for the one under `WinSxS`), rejected without
+    /// reading its line.
     pub fn extension(&self) -> &'a str {
         if self.searchable() {
             &self.path[self.ext_at as usize..self.needle_at as usize]
